@@ -1,0 +1,5 @@
+"""``python -m mcgen``."""
+
+from mcgen.cli import main
+
+main()
