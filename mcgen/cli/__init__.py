@@ -49,10 +49,10 @@ def _root(
 
 def _register() -> None:
     from mcgen.cli import (  # noqa: PLC0415 - registration order is the help order
-        cmd_dataset, cmd_demo, cmd_evaluate, cmd_export, cmd_model, cmd_render, cmd_view, cmd_world,
+        cmd_dataset, cmd_demo, cmd_evaluate, cmd_export, cmd_model, cmd_render, cmd_train, cmd_view, cmd_world,
     )
 
-    for mod in (cmd_demo, cmd_dataset, cmd_model, cmd_render, cmd_view, cmd_export, cmd_world, cmd_evaluate):
+    for mod in (cmd_demo, cmd_dataset, cmd_train, cmd_model, cmd_render, cmd_view, cmd_export, cmd_world, cmd_evaluate):
         mod.register(app)
 
 
