@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 import traceback
 
-import click
 import typer
 
 import mcgen
@@ -65,12 +64,12 @@ def run(argv: list[str] | None = None) -> int:
     _state["debug"] = "--debug" in argv
     try:
         rv = app(args=argv, prog_name="mcgen", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:  # usage errors: Click's own message, exit 2
+    except typer.TyperException as exc:  # usage errors: Typer's own message, exit 2
         exc.show()
-        return exc.exit_code
-    except (KeyboardInterrupt, click.exceptions.Abort):
+        return getattr(exc, "exit_code", 2)
+    except (KeyboardInterrupt, typer.Abort):
         print("mcgen: interrupted", file=sys.stderr)
         return 130
     except McgenError as exc:
