@@ -1,0 +1,209 @@
+"""Self-describing checkpoints: plain values and tensors only, so ``weights_only=True`` loads them.
+
+Layout (a dict saved with ``torch.save``)::
+
+    {"format": "mcgen.checkpoint", "format_version": 1, "mcgen_version": "0.1.0",
+     "model_config": {...}, "diffusion_config": {...},
+     "vocabulary": ["minecraft:air", ...], "label_names": ["house", ...],
+     "ema": {param name: tensor}, "step": int,
+     "train": {...} | None,      # trainer-owned resume state (tensors / plain values)
+     "extra": {...} | None}
+
+Parameter names are the raw module's (``_orig_mod.`` / ``module.`` prefixes stripped).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+import mcgen
+from mcgen.diffusion import DiffusionConfig, GaussianDiffusion
+from mcgen.errors import CheckpointError, ConfigError
+from mcgen.fsutil import atomic_write_bytes
+from mcgen.model import DiT3D, ModelConfig, build_model
+
+FORMAT = "mcgen.checkpoint"
+FORMAT_VERSION = 1
+_PREFIXES = ("_orig_mod.", "module.")
+_PLAIN = (bool, int, float, str, type(None), torch.Tensor, torch.dtype, torch.device)
+
+
+def strip_prefixes(state: dict[str, Any]) -> dict[str, Any]:
+    """Drop ``torch.compile`` (``_orig_mod.``) and DDP (``module.``) prefixes from state-dict keys."""
+    out = {}
+    for key, value in state.items():
+        changed = True
+        while changed:
+            changed = False
+            for p in _PREFIXES:
+                if key.startswith(p):
+                    key, changed = key[len(p):], True
+        out[key] = value
+    return out
+
+
+def _check_plain(obj: Any, where: str) -> None:
+    """Refuse anything ``weights_only`` loading would reject (arbitrary objects)."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if not isinstance(k, (str, int)):
+                raise CheckpointError(f"checkpoint key {where}[{k!r}] must be a str or int")
+            _check_plain(v, f"{where}[{k!r}]")
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            _check_plain(v, f"{where}[{i}]")
+    elif not isinstance(obj, _PLAIN):
+        raise CheckpointError(f"checkpoint value {where} is a {type(obj).__name__}; only tensors and plain values")
+
+
+def save_checkpoint(
+    path: str | os.PathLike,
+    *,
+    model_cfg: ModelConfig,
+    diffusion_cfg: DiffusionConfig,
+    vocabulary: list[str],
+    label_names: list[str],
+    ema_state: dict[str, torch.Tensor],
+    step: int,
+    train_state: dict | None = None,
+    extra: dict | None = None,
+) -> None:
+    """Write a checkpoint atomically (temp file + rename).
+
+    Raises:
+        CheckpointError: a value is not a tensor / plain Python value, or the vocabulary or
+            label list does not match the model config.
+        FileIOError: the file cannot be written.
+    """
+    if len(vocabulary) != model_cfg.vocab_size:
+        raise CheckpointError(f"vocabulary has {len(vocabulary)} states, model expects {model_cfg.vocab_size}")
+    if len(label_names) != model_cfg.num_labels:
+        raise CheckpointError(f"{len(label_names)} label names, model expects {model_cfg.num_labels}")
+    if train_state is not None and isinstance(train_state.get("model"), dict):
+        train_state = {**train_state, "model": strip_prefixes(train_state["model"])}
+    payload = {
+        "format": FORMAT, "format_version": FORMAT_VERSION, "mcgen_version": mcgen.__version__,
+        "model_config": model_cfg.to_dict(), "diffusion_config": diffusion_cfg.to_dict(),
+        "vocabulary": list(vocabulary), "label_names": list(label_names),
+        "ema": {k: v.detach().cpu() for k, v in strip_prefixes(ema_state).items()},
+        "step": int(step), "train": train_state, "extra": extra,
+    }
+    _check_plain(payload, "checkpoint")
+    buf = io.BytesIO()
+    torch.save(payload, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+@dataclass
+class Checkpoint:
+    """A loaded, validated checkpoint (see module docstring for the file layout)."""
+
+    model_cfg: ModelConfig
+    diffusion_cfg: DiffusionConfig
+    vocabulary: list[str]
+    label_names: list[str]
+    ema_state: dict[str, torch.Tensor]
+    step: int
+    train_state: dict | None = None
+    mcgen_version: str = ""
+    extra: dict | None = None
+    path: str = field(default="")
+
+    def build_model(self, device: torch.device | str = "cpu") -> DiT3D:
+        """The EMA model on ``device``, in eval mode."""
+        model = build_model(self.model_cfg)
+        model.load_state_dict(self.ema_state, strict=True)
+        return model.to(device).eval()
+
+    def diffusion(self) -> GaussianDiffusion:
+        """The noise schedule this model was trained with."""
+        return GaussianDiffusion(self.diffusion_cfg)
+
+
+def _read(path: Path, map_location: Any) -> Any:
+    if not path.exists():
+        raise CheckpointError("no such checkpoint file", path=path)
+    if not path.is_file():
+        raise CheckpointError("not a file", path=path)
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, ValueError, KeyError,
+            AttributeError, UnicodeDecodeError, IndexError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        raise CheckpointError(f"not a readable checkpoint (truncated or not a torch file): {first}",
+                              path=path) from exc
+    except OSError as exc:
+        raise CheckpointError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+
+
+def _check_weights(cfg: ModelConfig, ema: Any, path: Path) -> None:
+    """The EMA state dict must have exactly the model's names and shapes."""
+    if not isinstance(ema, dict) or not all(isinstance(v, torch.Tensor) for v in ema.values()):
+        raise CheckpointError("EMA weights missing or not a dict of tensors", path=path)
+    with torch.device("meta"):
+        expected = {k: tuple(v.shape) for k, v in build_model(cfg).state_dict().items()}
+    missing = sorted(set(expected) - set(ema))
+    unexpected = sorted(set(ema) - set(expected))
+    if missing or unexpected:
+        raise CheckpointError(f"weights do not match the model config: missing {missing[:3]}, "
+                              f"unexpected {unexpected[:3]}", path=path)
+    for k, shape in expected.items():
+        if tuple(ema[k].shape) != shape:
+            raise CheckpointError(f"weights do not match the model config: {k} has shape "
+                                  f"{tuple(ema[k].shape)}, config needs {shape}", path=path)
+
+
+def _check_lists(d: dict, cfg: ModelConfig, path: Path) -> tuple[list[str], list[str]]:
+    vocab, labels = d.get("vocabulary"), d.get("label_names")
+    if not isinstance(vocab, list) or not all(isinstance(s, str) for s in vocab):
+        raise CheckpointError("vocabulary missing or not a list of strings", path=path)
+    if not isinstance(labels, list) or not all(isinstance(s, str) for s in labels):
+        raise CheckpointError("label_names missing or not a list of strings", path=path)
+    if len(vocab) != cfg.vocab_size or not vocab or vocab[0] != "minecraft:air":
+        raise CheckpointError(f"vocabulary ({len(vocab)} states) does not match the model "
+                              f"(vocab_size {cfg.vocab_size}, index 0 air)", path=path)
+    if len(labels) != cfg.num_labels:
+        raise CheckpointError(f"{len(labels)} label names but the model has {cfg.num_labels} labels", path=path)
+    return vocab, labels
+
+
+def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> Checkpoint:
+    """Read and validate a checkpoint; never returns a partial one.
+
+    Raises:
+        CheckpointError: missing, truncated, not an mcgen checkpoint, newer format, or
+            inconsistent (configs, vocabulary, labels or weight shapes).
+    """
+    path = Path(path)
+    d = _read(path, map_location)
+    if not isinstance(d, dict) or d.get("format") != FORMAT:
+        raise CheckpointError("not an mcgen checkpoint", path=path)
+    version = d.get("format_version")
+    if not isinstance(version, int):
+        raise CheckpointError(f"bad format_version {version!r}", path=path)
+    if version > FORMAT_VERSION:
+        raise CheckpointError(f"checkpoint format {version} is newer than this mcgen reads ({FORMAT_VERSION}); "
+                              f"upgrade mcgen (written by {d.get('mcgen_version', '?')})", path=path)
+    try:
+        model_cfg = ModelConfig.from_dict(d.get("model_config"))
+        diffusion_cfg = DiffusionConfig.from_dict(d.get("diffusion_config"))
+    except ConfigError as exc:
+        raise CheckpointError(f"inconsistent checkpoint: {exc}", path=path) from exc
+    vocab, labels = _check_lists(d, model_cfg, path)
+    _check_weights(model_cfg, d.get("ema"), path)
+    step = d.get("step")
+    if not isinstance(step, int) or step < 0:
+        raise CheckpointError(f"bad step {step!r}", path=path)
+    train = d.get("train")
+    if train is not None and not isinstance(train, dict):
+        raise CheckpointError("train section must be a dict", path=path)
+    return Checkpoint(model_cfg, diffusion_cfg, vocab, labels, dict(d["ema"]), step, train,
+                      str(d.get("mcgen_version", "")), d.get("extra"), str(path))

@@ -1,0 +1,89 @@
+"""Block encoding: vocabulary indices <-> a small continuous space the diffusion runs in.
+
+Blocks are categories, never numbers. Each vocabulary index ``v`` maps to a vector ``E[v]`` of
+``dim`` channels; the network predicts per-voxel logits over the vocabulary, and the sampler's
+clean-sample estimate is the expectation of the embedding under those logits,
+``x0_hat = softmax(logits) @ E`` (CDCD / Bit-Diffusion style).
+
+Two tables share that one mechanism:
+
+* ``"bits"``: fixed analog bits, ``E[v]`` is the binary code of ``v`` written as +-1 (``dim`` =
+  ceil(log2(V))). No parameters, nothing to collapse.
+* ``"learned"``: a trainable table, every row renormalised to norm ``sqrt(dim)`` on each use, so
+  its scale cannot shrink towards zero (which would make the noise win at every ``t``).
+
+Both give unit variance per channel, matching the unit-variance Gaussian noise.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+ENCODINGS = ("bits", "learned")
+
+
+def bits_dim(vocab_size: int) -> int:
+    """Channels analog bits need for ``vocab_size`` categories (at least 1)."""
+    return max(1, math.ceil(math.log2(max(vocab_size, 2))))
+
+
+def analog_bits_table(vocab_size: int, dim: int) -> torch.Tensor:
+    """``(V, dim)`` float table: bit ``k`` of ``v`` as +1 / -1 (little-endian).
+
+    Raises:
+        ValueError: ``dim`` bits cannot tell ``vocab_size`` categories apart.
+    """
+    if 2**dim < vocab_size:
+        raise ValueError(f"{dim} bits cannot encode {vocab_size} categories")
+    v = torch.arange(vocab_size).unsqueeze(1)  # (V, 1)
+    bits = (v >> torch.arange(dim).unsqueeze(0)) & 1  # (V, dim)
+    return bits.float() * 2.0 - 1.0
+
+
+class BlockCodec(nn.Module):
+    """Maps block indices to embeddings and logits back to expected embeddings.
+
+    Args:
+        vocab_size: number of block states ``V`` (index 0 is air).
+        dim: channels per voxel ``d``.
+        kind: ``"bits"`` or ``"learned"``.
+    """
+
+    def __init__(self, vocab_size: int, dim: int, kind: str = "bits") -> None:
+        super().__init__()
+        if kind not in ENCODINGS:
+            raise ValueError(f"unknown encoding {kind!r}; expected one of {ENCODINGS}")
+        self.vocab_size, self.dim, self.kind = vocab_size, dim, kind
+        if kind == "bits":
+            self.register_buffer("table", analog_bits_table(vocab_size, dim), persistent=False)
+        else:
+            # Fixed seed: the starting table depends on the config only, not on global RNG state.
+            gen = torch.Generator().manual_seed(vocab_size * 1009 + dim)
+            self.weight = nn.Parameter(torch.randn(vocab_size, dim, generator=gen))
+
+    def embedding(self) -> torch.Tensor:
+        """The ``(V, d)`` table in use (learned rows renormalised to norm ``sqrt(d)``)."""
+        if self.kind == "bits":
+            return self.table
+        w = self.weight
+        return w * (math.sqrt(self.dim) / w.norm(dim=1, keepdim=True).clamp_min(1e-6))
+
+    def encode(self, blocks: torch.Tensor) -> torch.Tensor:
+        """``(B, X, Y, Z)`` long indices -> ``(B, d, X, Y, Z)`` float embeddings."""
+        e = self.embedding()[blocks]  # (B, X, Y, Z, d)
+        return e.permute(0, 4, 1, 2, 3).contiguous()  # (B, d, X, Y, Z)
+
+    def expected(self, logits: torch.Tensor) -> torch.Tensor:
+        """``(B, V, X, Y, Z)`` logits -> ``(B, d, X, Y, Z)`` expected embedding ``softmax @ E``."""
+        probs = torch.softmax(logits.float(), dim=1)  # (B, V, X, Y, Z)
+        return torch.einsum("bvxyz,vd->bdxyz", probs, self.embedding().float())
+
+    def nearest(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, d, X, Y, Z)`` embeddings -> ``(B, X, Y, Z)`` index of the closest table row."""
+        e = self.embedding().float()  # (V, d)
+        # argmin |x - e|^2 = argmax (x.e - |e|^2 / 2)
+        score = torch.einsum("bdxyz,vd->bvxyz", x.float(), e) - 0.5 * (e * e).sum(1).view(1, -1, 1, 1, 1)
+        return score.argmax(dim=1)

@@ -1,0 +1,186 @@
+"""The single Gaussian noise schedule, and the training loss that uses it.
+
+Notation (DDPM / DDIM papers): ``beta_t`` per-step noise, ``alpha_t = 1 - beta_t``,
+``alpha_bar_t = prod_{s<=t} alpha_s``; forward process
+``x_t = sqrt(alpha_bar_t) * x0 + sqrt(1 - alpha_bar_t) * eps`` with ``eps ~ N(0, I)``,
+timesteps ``t = 0 .. T-1``. The network predicts ``x0`` (as logits over blocks).
+
+Training and every sampler read ``alpha_bar`` from the same :class:`GaussianDiffusion`; nothing
+else in mcgen computes a schedule.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from mcgen.errors import ConfigError
+
+SCHEDULES = ("linear", "cosine")
+
+
+@dataclass(frozen=True)
+class DiffusionConfig:
+    """Noise schedule and loss settings.
+
+    Attributes:
+        schedule: ``"linear"`` (betas from ``beta_start`` to ``beta_end``) or ``"cosine"``
+            (Nichol & Dhariwal, s = 0.008, betas capped at 0.999).
+        timesteps: ``T``.
+        beta_start, beta_end: linear schedule ends.
+        zero_snr: rescale so ``alpha_bar_{T-1} = 0`` (Lin et al. 2023).
+        mse_weight: weight of the MSE between ``x0_hat`` and ``x0`` added to the cross-entropy.
+        self_cond_prob: chance per sample that training feeds a self-conditioning estimate.
+    """
+
+    schedule: str = "cosine"
+    timesteps: int = 1000
+    beta_start: float = 1e-4
+    beta_end: float = 0.02
+    zero_snr: bool = False
+    mse_weight: float = 0.0
+    self_cond_prob: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(f"unknown schedule {self.schedule!r}; choose one of {', '.join(SCHEDULES)}")
+        if not isinstance(self.timesteps, int) or self.timesteps < 2:
+            raise ConfigError(f"timesteps must be an integer >= 2, got {self.timesteps!r}")
+        if not 0 < self.beta_start < self.beta_end < 1:
+            raise ConfigError(f"need 0 < beta_start < beta_end < 1, got {self.beta_start}, {self.beta_end}")
+        if self.mse_weight < 0 or not 0 <= self.self_cond_prob <= 1:
+            raise ConfigError("mse_weight must be >= 0 and self_cond_prob in [0, 1]")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-value dict (what checkpoints store)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DiffusionConfig:
+        """Inverse of :meth:`to_dict`.
+
+        Raises:
+            ConfigError: not a dict, unknown keys, or invalid values.
+        """
+        if not isinstance(d, dict):
+            raise ConfigError(f"diffusion config must be a dict, got {type(d).__name__}")
+        unknown = sorted(set(d) - {f.name for f in fields(cls)})
+        if unknown:
+            raise ConfigError(f"unknown diffusion config keys: {', '.join(unknown)}")
+        try:
+            return cls(**d)
+        except TypeError as exc:
+            raise ConfigError(f"bad diffusion config: {exc}") from exc
+
+
+def make_betas(cfg: DiffusionConfig) -> torch.Tensor:
+    """``(T,)`` float64 betas for ``cfg`` (before any zero-SNR rescale)."""
+    T = cfg.timesteps
+    if cfg.schedule == "linear":
+        return torch.linspace(cfg.beta_start, cfg.beta_end, T, dtype=torch.float64)
+    s = 0.008
+
+    def f(i: int) -> float:
+        return math.cos((i / T + s) / (1 + s) * math.pi / 2) ** 2
+
+    return torch.tensor([min(1 - f(i + 1) / f(i), 0.999) for i in range(T)], dtype=torch.float64)
+
+
+def rescale_zero_terminal_snr(betas: torch.Tensor) -> torch.Tensor:
+    """Shift and scale ``sqrt(alpha_bar)`` so the last step is pure noise, keeping the first."""
+    sqrt_ab = torch.cumprod(1.0 - betas, dim=0).sqrt()
+    first, last = sqrt_ab[0].clone(), sqrt_ab[-1].clone()
+    sqrt_ab = (sqrt_ab - last) * first / (first - last)
+    ab = sqrt_ab**2
+    alphas = torch.cat([ab[:1], ab[1:] / ab[:-1]])
+    return 1.0 - alphas
+
+
+class GaussianDiffusion:
+    """Holds the one ``alpha_bar`` table (float64) that training and sampling share.
+
+    Args:
+        cfg: a :class:`DiffusionConfig`.
+    """
+
+    def __init__(self, cfg: DiffusionConfig) -> None:
+        self.cfg = cfg
+        betas = make_betas(cfg)
+        if cfg.zero_snr:
+            betas = rescale_zero_terminal_snr(betas)
+        self.betas = betas  # (T,) float64
+        self.alpha_bar = torch.cumprod(1.0 - betas, dim=0)  # (T,) float64
+        self._cache: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    @property
+    def num_timesteps(self) -> int:
+        """``T``."""
+        return self.cfg.timesteps
+
+    def _coefs(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        if device not in self._cache:
+            ab = self.alpha_bar.to(device=device, dtype=torch.float32)
+            self._cache[device] = (ab.sqrt(), (1.0 - ab).sqrt())
+        return self._cache[device]
+
+    def q_sample(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """Forward process: ``x_t`` (B, ...) from ``x0`` (B, ...), timesteps ``t`` (B,) and ``eps``."""
+        sa, s1a = self._coefs(x0.device)
+        shape = (-1,) + (1,) * (x0.dim() - 1)
+        return sa[t].view(shape) * x0 + s1a[t].view(shape) * noise
+
+
+def _rand_on(generator: torch.Generator | None, device: torch.device, fn, *args, **kw) -> torch.Tensor:
+    """Draw with ``generator`` on its own device, then move (so a CPU generator works for CUDA)."""
+    gdev = generator.device if generator is not None else device
+    return fn(*args, generator=generator, device=gdev, **kw).to(device)
+
+
+def training_loss(
+    model: torch.nn.Module,
+    diffusion: GaussianDiffusion,
+    x0_blocks: torch.Tensor,
+    labels: torch.Tensor | None = None,
+    *,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """One-call training objective: cross-entropy on block logits (+ optional x0 MSE).
+
+    Draws ``t ~ U{0..T-1}`` and ``eps``, noises the block embeddings with the shared schedule,
+    and, for a ``self_cond_prob`` share of the batch, first runs the model without gradient to
+    get the self-conditioning estimate ``softmax(logits) @ E``.
+
+    Args:
+        model: a :class:`mcgen.model.DiT3D` (or a wrapper exposing ``codec`` and ``cfg``).
+        diffusion: the schedule.
+        x0_blocks: (B, X, Y, Z) long vocabulary indices.
+        labels: (B,) long label indices (null = ``num_labels``) or ``None``.
+        generator: optional RNG for ``t``, ``eps`` and the self-conditioning coin flips.
+
+    Returns:
+        Scalar loss tensor.
+    """
+    raw = getattr(model, "_orig_mod", model)
+    raw = getattr(raw, "module", raw)
+    device, b = x0_blocks.device, x0_blocks.shape[0]
+    x0 = raw.codec.encode(x0_blocks)  # (B, d, X, Y, Z)
+    t = _rand_on(generator, device, torch.randint, 0, diffusion.num_timesteps, (b,))
+    eps = _rand_on(generator, device, torch.randn, x0.shape, dtype=x0.dtype)
+    x_t = diffusion.q_sample(x0, t, eps)
+    self_cond = None
+    if raw.cfg.self_condition:
+        use = _rand_on(generator, device, torch.rand, (b,)) < diffusion.cfg.self_cond_prob
+        self_cond = torch.zeros_like(x0)
+        if bool(use.any()):
+            with torch.no_grad():
+                est = raw.codec.expected(model(x_t, t, labels, self_cond))  # (B, d, X, Y, Z)
+            self_cond = torch.where(use.view(-1, 1, 1, 1, 1), est.to(x0.dtype), self_cond).detach()
+    logits = model(x_t, t, labels, self_cond)  # (B, V, X, Y, Z)
+    loss = F.cross_entropy(logits.float(), x0_blocks)
+    if diffusion.cfg.mse_weight > 0:
+        loss = loss + diffusion.cfg.mse_weight * F.mse_loss(raw.codec.expected(logits), x0.float())
+    return loss

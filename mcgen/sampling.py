@@ -1,0 +1,249 @@
+"""Samplers (DDIM, DDPM ancestral) over any denoiser ``(x_t, t) -> x0_hat``.
+
+Notation as in :mod:`mcgen.diffusion`. Every sampler reads ``alpha_bar`` from the one
+:class:`~mcgen.diffusion.GaussianDiffusion`; after the last step ``alpha_bar_prev = 1``, so the
+final state is the denoiser's last ``x0_hat``, which :func:`sample` decodes to blocks by argmax
+over the model's last logits.
+
+The steppers (:func:`ddim_steps`, :func:`ddpm_steps`) are generators yielding ``(i, x)`` after
+each step; :func:`run_sampler` is their plain twin. Per-step coefficients are Python floats
+computed before the loop, so each step costs two or three tensor ops outside the network.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+
+import numpy as np
+import torch
+
+from mcgen.diffusion import GaussianDiffusion
+from mcgen.errors import ConfigError
+
+Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+SAMPLERS = ("ddim", "ddpm")
+SPACINGS = ("trailing", "leading")
+
+
+def make_timesteps(T: int, num_steps: int, spacing: str = "trailing") -> list[int]:
+    """Descending timesteps to visit, as diffusers computes them for each spacing.
+
+    ``leading``: ``k * (T // n)`` for k = n-1..0 (ends at 0). ``trailing``: ``round(T - k T/n) - 1``
+    for k = 0..n-1 (starts at T-1, which with zero-SNR is pure noise).
+
+    Raises:
+        ConfigError: ``num_steps`` outside 1..T or unknown spacing.
+    """
+    if not isinstance(num_steps, int) or not 1 <= num_steps <= T:
+        raise ConfigError(f"num_steps must be an integer in 1..{T}, got {num_steps!r}")
+    if spacing == "leading":
+        ts = np.arange(num_steps) * (T // num_steps)
+        ts = ts[::-1]
+    elif spacing == "trailing":
+        ts = np.round(np.arange(T, 0, -T / num_steps)).astype(np.int64) - 1
+    else:
+        raise ConfigError(f"unknown spacing {spacing!r}; choose one of {', '.join(SPACINGS)}")
+    return [int(t) for t in ts]
+
+
+def _pairs(alpha_bar: torch.Tensor, ts: Sequence[int]) -> list[tuple[float, float]]:
+    """``(alpha_bar_t, alpha_bar_prev)`` per step; after the last step ``alpha_bar_prev = 1``."""
+    ab = alpha_bar.to(torch.float32).tolist()
+    return [(ab[t], ab[ts[i + 1]] if i + 1 < len(ts) else 1.0) for i, t in enumerate(ts)]
+
+
+def _noise_like(x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    gdev = generator.device if generator is not None else x.device
+    return torch.randn(x.shape, generator=generator, device=gdev, dtype=x.dtype).to(x.device)
+
+
+def _t_vectors(ts: Sequence[int], batch: int, device: torch.device) -> list[torch.Tensor]:
+    return list(torch.tensor(ts, device=device).view(-1, 1).expand(-1, batch).unbind(0))
+
+
+def ddim_steps(
+    denoise: Denoiser,
+    x_T: torch.Tensor,
+    alpha_bar: torch.Tensor,
+    timesteps: Sequence[int],
+    *,
+    eta: float = 0.0,
+    generator: torch.Generator | None = None,
+) -> Iterator[tuple[int, torch.Tensor]]:
+    """DDIM (Song et al.): ``x_prev = sqrt(ab_prev) x0 + sqrt(1 - ab_prev - sigma^2) eps + sigma z``.
+
+    Args:
+        denoise: ``(x_t (B, ...), t (B,) long) -> x0_hat (B, ...)``.
+        x_T: starting noise (B, ...).
+        alpha_bar: the schedule's ``(T,)`` table.
+        timesteps: descending timesteps (:func:`make_timesteps`).
+        eta: 0 = deterministic DDIM, 1 = DDPM-like variance.
+        generator: RNG for the ``z`` draws when ``eta > 0``.
+
+    Yields:
+        ``(i, x)`` after step ``i``; the last ``x`` is the sample.
+    """
+    x = x_T
+    tvecs = _t_vectors(timesteps, x.shape[0], x.device)
+    for i, (ab_t, ab_prev) in enumerate(_pairs(alpha_bar, timesteps)):
+        x0 = denoise(x, tvecs[i])
+        sigma = eta * math.sqrt(max((1 - ab_prev) / (1 - ab_t) * (1 - ab_t / ab_prev), 0.0))
+        # eps = (x - sqrt(ab_t) x0) / sqrt(1 - ab_t), folded into x_prev = a * x0 + b * x
+        b = math.sqrt(max(1 - ab_prev - sigma**2, 0.0)) / math.sqrt(1 - ab_t)
+        a = math.sqrt(ab_prev) - b * math.sqrt(ab_t)
+        x = torch.add(x * b, x0, alpha=a)
+        if sigma > 0:
+            x = x.add_(_noise_like(x, generator), alpha=sigma)
+        yield i, x
+
+
+def ddpm_steps(
+    denoise: Denoiser,
+    x_T: torch.Tensor,
+    alpha_bar: torch.Tensor,
+    timesteps: Sequence[int],
+    *,
+    generator: torch.Generator | None = None,
+) -> Iterator[tuple[int, torch.Tensor]]:
+    """DDPM ancestral sampling from the posterior ``q(x_prev | x_t, x0_hat)`` (respaced if strided).
+
+    With ``alpha = ab_t / ab_prev``, ``beta = 1 - alpha``: mean
+    ``sqrt(ab_prev) beta / (1 - ab_t) x0 + sqrt(alpha) (1 - ab_prev) / (1 - ab_t) x_t``, variance
+    ``beta (1 - ab_prev) / (1 - ab_t)``. Arguments and yields as :func:`ddim_steps`.
+    """
+    x = x_T
+    tvecs = _t_vectors(timesteps, x.shape[0], x.device)
+    for i, (ab_t, ab_prev) in enumerate(_pairs(alpha_bar, timesteps)):
+        x0 = denoise(x, tvecs[i])
+        alpha = ab_t / ab_prev
+        beta = 1 - alpha
+        a = math.sqrt(ab_prev) * beta / (1 - ab_t)
+        b = math.sqrt(alpha) * (1 - ab_prev) / (1 - ab_t)
+        var = beta * (1 - ab_prev) / (1 - ab_t)
+        x = torch.add(x * b, x0, alpha=a)
+        if var > 0:
+            x = x.add_(_noise_like(x, generator), alpha=math.sqrt(var))
+        yield i, x
+
+
+def run_sampler(steps: Iterator[tuple[int, torch.Tensor]], progress: Callable[[int, int], None] | None = None,
+                total: int = 0) -> torch.Tensor:
+    """Drive a stepper to the end and return the final ``x``; ``progress(done, total)`` per step."""
+    x = None
+    for i, x in steps:
+        if progress is not None:
+            progress(i + 1, total)
+    if x is None:
+        raise ConfigError("sampler made no steps")
+    return x
+
+
+class ModelDenoiser:
+    """Wraps the DiT as a ``(x_t, t) -> x0_hat`` denoiser with self-conditioning and CFG.
+
+    Guidance mixes logits: ``uncond + guidance * (cond - uncond)``; the conditional and null
+    halves run as one doubled batch. ``last_logits`` keeps the final step's logits for argmax.
+
+    Args:
+        model: a :class:`mcgen.model.DiT3D` (eval mode is the caller's choice).
+        labels: (B,) label indices or ``None`` (null label / unconditional).
+        guidance: classifier-free guidance scale; 1 = plain conditional.
+        autocast: run the network under bf16 autocast (CUDA).
+    """
+
+    def __init__(self, model: torch.nn.Module, labels: torch.Tensor | None = None, guidance: float = 1.0,
+                 autocast: bool = False) -> None:
+        self.model, self.labels, self.guidance, self.autocast = model, labels, float(guidance), autocast
+        self.cfg = model.cfg
+        self.prev: torch.Tensor | None = None
+        self.last_logits: torch.Tensor | None = None
+        self._guided = labels is not None and self.guidance != 1.0 and self.cfg.num_labels > 0
+
+    def _net(self, x: torch.Tensor, t: torch.Tensor, labels, sc) -> torch.Tensor:
+        if self.autocast:
+            with torch.autocast(x.device.type, dtype=torch.bfloat16):
+                return self.model(x, t, labels, sc)
+        return self.model(x, t, labels, sc)
+
+    def __call__(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        sc = self.prev if self.cfg.self_condition else None
+        if self._guided:
+            null = torch.full_like(self.labels, self.cfg.num_labels)
+            both = self._net(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([self.labels, null]),
+                             None if sc is None else torch.cat([sc, sc]))  # (2B, V, X, Y, Z)
+            cond, uncond = both.float().chunk(2)
+            logits = torch.lerp(uncond, cond, self.guidance)
+        else:
+            logits = self._net(x_t, t, self.labels, sc)
+        self.last_logits = logits
+        self.prev = self.model.codec.expected(logits)  # (B, d, X, Y, Z)
+        return self.prev
+
+
+def _model_device(model: torch.nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
+@torch.no_grad()
+def sample(
+    model: torch.nn.Module,
+    diffusion: GaussianDiffusion,
+    n: int,
+    *,
+    sampler: str = "ddim",
+    num_steps: int = 50,
+    eta: float = 0.0,
+    spacing: str = "trailing",
+    labels: torch.Tensor | None = None,
+    guidance: float = 1.0,
+    generator: torch.Generator | None = None,
+    device: torch.device | str | None = None,
+    noise: torch.Tensor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> torch.Tensor:
+    """Generate ``n`` structures as vocabulary indices.
+
+    Args:
+        model: the denoiser network (:class:`mcgen.model.DiT3D`).
+        diffusion: the schedule it was trained with.
+        n: number of samples.
+        sampler: ``"ddim"`` or ``"ddpm"``.
+        num_steps: network evaluations.
+        eta: DDIM stochasticity.
+        spacing: ``"trailing"`` or ``"leading"``.
+        labels: (n,) label indices (``num_labels`` = null) or ``None``.
+        guidance: classifier-free guidance scale (used when labels are given).
+        generator: RNG for the starting noise and stochastic steps (a CPU generator is fine).
+        device: where to run; default the model's device.
+        noise: optional starting noise (n, d, X, Y, Z) instead of drawing it.
+        progress: optional ``callable(step, num_steps)``.
+
+    Returns:
+        LongTensor (n, X, Y, Z) on ``device``.
+
+    Raises:
+        ConfigError: unknown sampler/spacing, bad step count or label shape.
+    """
+    if sampler not in SAMPLERS:
+        raise ConfigError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+    cfg = model.cfg
+    device = torch.device(device) if device is not None else _model_device(model)
+    ts = make_timesteps(diffusion.num_timesteps, num_steps, spacing)
+    if labels is not None:
+        labels = torch.as_tensor(labels, dtype=torch.long, device=device)
+        if labels.shape != (n,):
+            raise ConfigError(f"labels must have shape ({n},), got {tuple(labels.shape)}")
+    g = cfg.grid_size
+    shape = (n, cfg.embed_dim, g, g, g)
+    if noise is None:
+        gdev = generator.device if generator is not None else device
+        noise = torch.randn(shape, generator=generator, device=gdev)
+    x_T = noise.to(device=device, dtype=torch.float32)
+    den = ModelDenoiser(model, labels, guidance, autocast=device.type == "cuda")
+    if sampler == "ddim":
+        steps = ddim_steps(den, x_T, diffusion.alpha_bar, ts, eta=eta, generator=generator)
+    else:
+        steps = ddpm_steps(den, x_T, diffusion.alpha_bar, ts, generator=generator)
+    run_sampler(steps, progress, len(ts))
+    return den.last_logits.argmax(dim=1)  # (n, X, Y, Z)
