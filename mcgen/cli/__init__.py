@@ -25,6 +25,8 @@ app = typer.Typer(
 )
 
 _state = {"debug": False}
+# typer >= 0.29 vendors click and exposes TyperException; older typer raises click's own errors.
+_UsageErrors = getattr(typer, "TyperException", None) or __import__("click").ClickException
 
 
 def _version(value: bool) -> None:
@@ -66,7 +68,7 @@ def run(argv: list[str] | None = None) -> int:
         rv = app(args=argv, prog_name="mcgen", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
-    except typer.TyperException as exc:  # usage errors: Typer's own message, exit 2
+    except _UsageErrors as exc:  # usage errors: Typer's own message, exit 2
         exc.show()
         return getattr(exc, "exit_code", 2)
     except (KeyboardInterrupt, typer.Abort):
