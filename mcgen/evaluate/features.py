@@ -1,0 +1,181 @@
+"""A small 3-D CNN that tells the synthetic archetypes apart; its penultimate layer is our feature space.
+
+The net reads one-hot block *families* (stone, planks, glass, stairs, ...) plus occupancy, so
+it works for any palette, and it is trained once by ``python -m mcgen.evaluate.train_net`` on
+:mod:`mcgen.synth` data. The weights ship with the package (``feature_net.pt``: tensors and plain
+values only) and load with ``torch.load(..., weights_only=True)``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from mcgen.blocks import base_name
+from mcgen.errors import CheckpointError
+from mcgen.evaluate.metrics import GridBatch
+
+NET_FORMAT = "mcgen.feature_net"
+NET_VERSION = 1
+DEFAULT_PATH = Path(__file__).with_name("feature_net.pt")
+
+# (family, substrings of the block name); the first match wins, so shapes come before materials.
+FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("door", ("door", "gate")),
+    ("stairs", ("stairs",)),
+    ("slab", ("slab",)),
+    ("glass", ("glass",)),
+    ("fence", ("fence", "pane", "wall", "bars", "chain")),
+    ("light", ("torch", "lantern", "glowstone", "lamp", "campfire", "end_rod")),
+    ("leaves", ("leaves", "vine", "flower", "sapling", "grass", "fern", "moss_carpet")),
+    ("log", ("_log", "_wood", "_stem", "hyphae")),
+    ("planks", ("planks", "bookshelf", "crafting", "barrel", "chest")),
+    ("stone", ("stone", "cobble", "brick", "deepslate", "andesite", "diorite", "granite", "tuff", "basalt",
+               "blackstone", "quartz", "prismarine", "purpur", "obsidian")),
+    ("earth", ("dirt", "sand", "gravel", "clay", "mud", "podzol", "mycelium", "snow", "ice")),
+    ("soft", ("wool", "carpet", "hay", "terracotta", "concrete", "bed")),
+    ("other", ()),
+)
+FAMILY_NAMES = tuple(f for f, _ in FAMILIES)
+IN_CHANNELS = 1 + len(FAMILIES)  # occupancy + one channel per family
+
+
+@lru_cache(maxsize=4096)
+def family_of(state: str) -> int:
+    """Index into :data:`FAMILIES` of a block state (``other`` when nothing matches)."""
+    name = base_name(state).split(":", 1)[-1]
+    for i, (_, keys) in enumerate(FAMILIES):
+        if any(k in name for k in keys):
+            return i
+    return len(FAMILIES) - 1
+
+
+def encode(blocks: np.ndarray, states: list[str]) -> torch.Tensor:
+    """One-hot families + occupancy.
+
+    Args:
+        blocks: ``(N, X, Y, Z)`` indices into ``states`` (0 = air).
+        states: block states.
+
+    Returns:
+        float32 tensor ``(N, IN_CHANNELS, X, Y, Z)``.
+    """
+    lut = np.array([0] + [1 + family_of(s) for s in states[1:]], dtype=np.int64)
+    chan = torch.from_numpy(lut[blocks])  # (N, X, Y, Z): 0 air, 1.. family
+    onehot = torch.nn.functional.one_hot(chan, IN_CHANNELS).permute(0, 4, 1, 2, 3).float()  # (N, C, X, Y, Z)
+    onehot[:, 0] = (chan > 0).float()  # channel 0: occupancy instead of "air"
+    return onehot
+
+
+class FeatureNet(nn.Module):
+    """Three conv stages (16^3 -> 8^3 -> 4^3), global average+max pooling, a feature layer, a classifier.
+
+    Args:
+        num_labels: archetypes to classify.
+        width: channels of the first stage (doubling each stage).
+        feat_dim: size of the penultimate feature vector.
+    """
+
+    def __init__(self, num_labels: int, width: int = 16, feat_dim: int = 64) -> None:
+        super().__init__()
+
+        def stage(cin: int, cout: int) -> list[nn.Module]:
+            return [nn.Conv3d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm3d(cout), nn.ReLU()]
+
+        self.body = nn.Sequential(*stage(IN_CHANNELS, width), nn.MaxPool3d(2), *stage(width, 2 * width),
+                                  nn.MaxPool3d(2), *stage(2 * width, 4 * width))
+        self.proj = nn.Sequential(nn.Linear(8 * width, feat_dim), nn.ReLU())
+        self.head = nn.Linear(feat_dim, num_labels)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Penultimate features ``(N, feat_dim)`` of encoded grids ``(N, C, X, Y, Z)``."""
+        h = self.body(x)  # (N, 4w, X/4, Y/4, Z/4)
+        pooled = torch.cat([h.mean(dim=(2, 3, 4)), h.amax(dim=(2, 3, 4))], dim=1)  # (N, 8w)
+        return self.proj(pooled)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits ``(N, num_labels)``."""
+        return self.head(self.features(x))
+
+
+def save_net(path: str | Path, net: FeatureNet, labels: list[str], config: dict, info: dict) -> None:
+    """Write the net as a dict of tensors and plain values (atomic; loadable with ``weights_only``)."""
+    import io
+
+    from mcgen.fsutil import atomic_write_bytes
+
+    payload = {"format": NET_FORMAT, "version": NET_VERSION, "config": dict(config), "labels": list(labels),
+               "families": list(FAMILY_NAMES),
+               "state_dict": {k: v.detach().cpu().clone() for k, v in net.state_dict().items()},
+               "info": dict(info)}
+    buf = io.BytesIO()
+    torch.save(payload, buf)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def load_net(path: str | Path | None = None) -> tuple[FeatureNet, dict]:
+    """Load a feature net (default: the shipped one) in eval mode.
+
+    Returns:
+        ``(net, meta)`` where meta holds ``labels``, ``config``, ``info`` (held-out accuracy, ...).
+
+    Raises:
+        CheckpointError: missing, unreadable, or not a feature net of this version.
+    """
+    path = Path(path) if path is not None else DEFAULT_PATH
+    try:
+        d = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError as exc:
+        raise CheckpointError("feature net weights not found (run python -m mcgen.evaluate.train_net)", path=path) from exc
+    except Exception as exc:  # noqa: BLE001 - torch raises many types for a bad file
+        raise CheckpointError(f"cannot load feature net: {exc}", path=path) from exc
+    if not isinstance(d, dict) or d.get("format") != NET_FORMAT or d.get("version") != NET_VERSION:
+        raise CheckpointError("not an mcgen feature net (or a different version)", path=path)
+    if tuple(d["families"]) != FAMILY_NAMES:
+        raise CheckpointError("feature net was trained with different block families", path=path)
+    cfg = d["config"]
+    net = FeatureNet(len(d["labels"]), width=cfg["width"], feat_dim=cfg["feat_dim"])
+    net.load_state_dict(d["state_dict"])
+    net.eval()
+    return net, {"labels": list(d["labels"]), "config": cfg, "info": dict(d.get("info", {})), "path": str(path)}
+
+
+@lru_cache(maxsize=2)
+def _cached(path: str) -> tuple[FeatureNet, dict]:
+    return load_net(path)
+
+
+def net_info(path: str | Path | None = None) -> dict:
+    """What the report records about the feature net: labels, held-out accuracy, file name."""
+    _, meta = _cached(str(path or DEFAULT_PATH))
+    info = meta["info"]
+    return {"file": Path(meta["path"]).name, "labels": meta["labels"],
+            "heldout_accuracy": info.get("heldout_accuracy"), "heldout_count": info.get("heldout_count")}
+
+
+@torch.no_grad()
+def run_net(net: FeatureNet, blocks: np.ndarray, states: list[str], batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Features ``(N, D)`` and class probabilities ``(N, L)`` of ``(N, X, Y, Z)`` grids."""
+    feats, probs = [], []
+    for start in range(0, len(blocks), batch_size):
+        x = encode(blocks[start:start + batch_size], states)  # (B, C, X, Y, Z)
+        f = net.features(x)
+        feats.append(f.double().numpy())
+        probs.append(torch.softmax(net.head(f), dim=1).double().numpy())
+    if not feats:
+        return np.zeros((0, net.head.in_features)), np.zeros((0, net.head.out_features))
+    return np.concatenate(feats), np.concatenate(probs)
+
+
+def extract(batch: GridBatch, path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Learned features and archetype probabilities of a :class:`GridBatch` with the shipped net.
+
+    Returns:
+        ``(features (N, D) float64, probabilities (N, L) float64)``.
+    """
+    net, _ = _cached(str(path or DEFAULT_PATH))
+    return run_net(net, batch.blocks, batch.states)

@@ -1,0 +1,60 @@
+"""``mcgen evaluate`` through the CLI entry point, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mcgen.cli import run
+from mcgen.evaluate import CONTRACT_KEYS
+from mcgen.grid import save_npz
+from tests.unit.test_evaluate_metrics import noise, toy_building
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ev")
+    rng = np.random.default_rng(0)
+    for name, count in (("dataset", 24), ("generated", 8)):
+        for i in range(count):
+            d = root / name / f"sample_{i:04d}"
+            d.mkdir(parents=True)
+            save_npz(toy_building(rng), d / "voxels.npz")
+    for i in range(6):
+        save_npz(noise(rng), root / "noise" / f"n{i}.npz")
+    return root
+
+
+def test_evaluate_prints_table_and_writes_json(folders, tmp_path, capsys):
+    out = tmp_path / "report.json"
+    rc = run(["evaluate", "--samples", str(folders / "generated"), "--reference", str(folders / "dataset"),
+              "--json", str(out), "--no-features", "--bootstrap", "20"])
+    assert rc == 0
+    table = capsys.readouterr().out
+    assert "plausible" in table and "baseline" in table and "near_copies" in table
+    rep = json.loads(out.read_text())
+    assert rep["n_samples"] == 8 and rep["n_reference"] == 24
+    assert all(set(rep[k]) == {"samples", "baseline", "ci"} for k in CONTRACT_KEYS)
+    assert rep["plausible"]["samples"] == 1
+
+
+def test_noise_fails_the_targets(folders, capsys):
+    rc = run(["evaluate", "-s", str(folders / "noise"), "-r", str(folders / "dataset"), "--no-features", "--bootstrap", "0"])
+    assert rc == 0
+    assert "target plausible" in (text := capsys.readouterr().out) and "FAIL" in text
+
+
+@pytest.mark.parametrize("args, code, msg", [
+    (["--reference", "{d}/dataset"], 2, "exactly one of"),
+    (["--samples", "{d}/generated", "--checkpoint", "x.pt", "--reference", "{d}/dataset"], 2, "exactly one of"),
+    (["--samples", "{d}/missing", "--reference", "{d}/dataset"], 3, "no such file"),
+    (["--samples", "{d}/generated", "--reference", "{d}/empty"], 3, "holds no structures"),
+])
+def test_bad_input_is_one_clear_line(folders, capsys, args, code, msg):
+    (folders / "empty").mkdir(exist_ok=True)
+    rc = run(["evaluate", *[a.format(d=folders) for a in args], "--no-features"])
+    err = capsys.readouterr().err
+    assert rc == code and msg in err and "Traceback" not in err
+    assert err.strip().count("\n") == 0
