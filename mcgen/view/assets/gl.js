@@ -1,0 +1,314 @@
+"use strict";
+// mcgen viewer: voxel decoding, face meshing, a tiny WebGL renderer, camera maths and ray picking.
+// Grid cells are read from a flat array in (y, z, x) order: flat[(y * Z + z) * X + x].
+const MC = {};
+
+MC.decode = function (rec) {
+  const [X, Y, Z] = rec.size, n = X * Y * Z;
+  const bin = atob(rec.data), raw = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) raw[i] = bin.charCodeAt(i);
+  if (rec.enc === "raw8") return raw;
+  if (rec.enc === "raw16") return new Uint16Array(raw.buffer, 0, n);
+  const out = new Uint16Array(n);
+  let pos = 0, val = -1, cur = 0, shift = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const b = raw[i];
+    cur += (b & 0x7f) * Math.pow(2, shift);
+    if (b & 0x80) { shift += 7; continue; }
+    if (val < 0) { val = cur; } else { out.fill(val, pos, pos + cur); pos += cur; val = -1; }
+    cur = 0; shift = 0;
+  }
+  if (pos !== n) throw new Error("structure " + rec.name + ": decoded " + pos + " cells, expected " + n);
+  return out;
+};
+
+// Bounding box [lo, hi] of the solid cells (cell corners), or null when all air.
+MC.bounds = function (rec, vox) {
+  const [X, Y, Z] = rec.size, lo = [X, Y, Z], hi = [0, 0, 0];
+  let any = false;
+  for (let y = 0; y < Y; y++) for (let z = 0; z < Z; z++) for (let x = 0; x < X; x++) {
+    if (vox[(y * Z + z) * X + x] === 0) continue;
+    any = true;
+    if (x < lo[0]) lo[0] = x; if (y < lo[1]) lo[1] = y; if (z < lo[2]) lo[2] = z;
+    if (x + 1 > hi[0]) hi[0] = x + 1; if (y + 1 > hi[1]) hi[1] = y + 1; if (z + 1 > hi[2]) hi[2] = z + 1;
+  }
+  return any ? [lo, hi] : null;
+};
+
+MC.hexRGB = function (hex) {
+  const v = parseInt(hex.slice(1), 16);
+  return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+};
+
+// One face per direction: normal axis a with sign s; tangent axes b, c.
+const FACES = [[0, 1], [0, -1], [1, 1], [1, -1], [2, 1], [2, -1]].map(([a, s]) => {
+  const b = (a + 1) % 3, c = (a + 2) % 3;
+  const n = [0, 0, 0]; n[a] = s;
+  // Quad corners (i, j) along (b, c); order chosen so that the winding faces outwards.
+  let order = [[0, 0], [1, 0], [1, 1], [0, 1]];
+  const e1 = [0, 0, 0], e2 = [0, 0, 0]; e1[b] = 1; e2[c] = 1;
+  const cross = [e1[1] * e2[2] - e1[2] * e2[1], e1[2] * e2[0] - e1[0] * e2[2], e1[0] * e2[1] - e1[1] * e2[0]];
+  if (cross[a] * s < 0) order = [[0, 0], [0, 1], [1, 1], [1, 0]];
+  return { a, b, c, s, n, order };
+});
+
+// Build the vertex buffer for one structure: only faces between a solid and an empty cell.
+// Vertex (20 bytes): float32 x, y, z | uint8 r, g, b, ao | uint8 nx+1, ny+1, nz+1, corner.
+MC.buildMesh = function (rec, vox, cutY, withGround) {
+  const [X, Y, Z] = rec.size, top = Math.min(Y - 1, cutY);
+  const cols = rec.colors.map(MC.hexRGB);
+  const solid = (x, y, z) => x >= 0 && y >= 0 && z >= 0 && x < X && y <= top && z < Z && vox[(y * Z + z) * X + x] !== 0;
+  let faces = 0;
+  for (let y = 0; y <= top; y++) for (let z = 0; z < Z; z++) for (let x = 0; x < X; x++) {
+    if (vox[(y * Z + z) * X + x] === 0) continue;
+    faces += !solid(x + 1, y, z) + !solid(x - 1, y, z) + !solid(x, y + 1, z) + !solid(x, y - 1, z) + !solid(x, y, z + 1) + !solid(x, y, z - 1);
+  }
+  const ground = withGround ? (X + 4) * (Z + 4) : 0;
+  const buf = new ArrayBuffer((faces + ground) * 6 * 20), f32 = new Float32Array(buf), u8 = new Uint8Array(buf);
+  let v = 0;
+  const p = [0, 0, 0], q = [0, 0, 0], ao = [0, 0, 0, 0], pos = [[], [], [], []];
+  const put = (k, rgb, occ, nrm, corner) => {
+    const o = v * 5, ob = v * 20;
+    f32[o] = pos[k][0]; f32[o + 1] = pos[k][1]; f32[o + 2] = pos[k][2];
+    u8[ob + 12] = rgb[0]; u8[ob + 13] = rgb[1]; u8[ob + 14] = rgb[2]; u8[ob + 15] = occ;
+    u8[ob + 16] = nrm[0] + 1; u8[ob + 17] = nrm[1] + 1; u8[ob + 18] = nrm[2] + 1; u8[ob + 19] = corner;
+    v++;
+  };
+  const quad = (rgb, nrm, corners) => {
+    // Split along the diagonal with the brighter pair so AO gradients do not crease.
+    const tri = ao[0] + ao[2] >= ao[1] + ao[3] ? [0, 1, 2, 0, 2, 3] : [1, 2, 3, 1, 3, 0];
+    for (const k of tri) put(k, rgb, ao[k], nrm, corners[k]);
+  };
+  const tint = [0, 0, 0], cornerIds = [0, 0, 0, 0];
+  for (let y = 0; y <= top; y++) for (let z = 0; z < Z; z++) for (let x = 0; x < X; x++) {
+    const id = vox[(y * Z + z) * X + x];
+    if (id === 0) continue;
+    const base = cols[id] || [255, 0, 255];
+    // A small stable brightness jitter per block gives surfaces some texture.
+    const h = ((x * 73856093) ^ (y * 19349663) ^ (z * 83492791)) >>> 0;
+    const j = 0.93 + 0.07 * ((h % 1000) / 1000);
+    tint[0] = Math.min(255, base[0] * j); tint[1] = Math.min(255, base[1] * j); tint[2] = Math.min(255, base[2] * j);
+    for (const F of FACES) {
+      p[0] = x; p[1] = y; p[2] = z; p[F.a] += F.s;
+      if (solid(p[0], p[1], p[2])) continue;
+      for (let k = 0; k < 4; k++) {
+        const [i, jj] = F.order[k];
+        q[0] = x; q[1] = y; q[2] = z;
+        q[F.a] += F.s > 0 ? 1 : 0; q[F.b] += i; q[F.c] += jj;
+        pos[k] = [q[0], q[1], q[2]];
+        const db = i ? 1 : -1, dc = jj ? 1 : -1;
+        p[0] = x; p[1] = y; p[2] = z; p[F.a] += F.s;
+        const s1 = (p[F.b] += db, solid(p[0], p[1], p[2])); p[F.b] -= db;
+        const s2 = (p[F.c] += dc, solid(p[0], p[1], p[2]));
+        const cc = (p[F.b] += db, solid(p[0], p[1], p[2]));
+        ao[k] = (s1 && s2 ? 0 : 3 - s1 - s2 - cc) * 85;
+        cornerIds[k] = i + 2 * jj;
+      }
+      quad(tint, F.n, cornerIds);
+    }
+  }
+  if (withGround) v = MC.groundQuads(rec, solid, put, pos, ao, v);
+  return { buffer: buf, vertices: v, faces };
+};
+
+// Ground tiles around the footprint, darkened where blocks stand on them.
+MC.groundQuads = function (rec, solid, put, pos, ao, v0) {
+  const [X, , Z] = rec.size, up = [0, 1, 0], ids = [0, 1, 3, 2];
+  const corners = [[0, 0], [0, 1], [1, 1], [1, 0]];
+  let v = v0;
+  const wrap = (k, rgb, occ, nrm, c) => { put(k, rgb, occ, nrm, c); };
+  for (let z = -2; z < Z + 2; z++) for (let x = -2; x < X + 2; x++) {
+    const even = (x + z) & 1, rgb = even ? [58, 64, 76] : [54, 60, 71];
+    for (let k = 0; k < 4; k++) {
+      const [i, j] = corners[k], cx = x + i, cz = z + j;
+      pos[k] = [cx, -0.01, cz];
+      const n = solid(cx - 1, 0, cz - 1) + solid(cx, 0, cz - 1) + solid(cx - 1, 0, cz) + solid(cx, 0, cz);
+      ao[k] = Math.max(0, 255 - n * 60);
+    }
+    const tri = [0, 1, 2, 0, 2, 3];
+    for (const k of tri) wrap(k, rgb, ao[k], up, ids[k]);
+    v += 6;
+  }
+  return v;
+};
+
+const VERT = `
+attribute vec3 aPos; attribute vec4 aCol; attribute vec4 aNrm;
+uniform mat4 uMVP;
+varying vec3 vCol; varying float vAO; varying vec3 vN; varying vec2 vUV; varying vec3 vPos;
+void main() {
+  vN = aNrm.xyz - 1.0; vCol = aCol.rgb; vAO = aCol.a; vPos = aPos;
+  vUV = vec2(mod(aNrm.w, 2.0), floor(aNrm.w / 2.0));
+  gl_Position = uMVP * vec4(aPos, 1.0);
+}`;
+const FRAG = `
+precision mediump float;
+uniform vec4 uHover;
+varying vec3 vCol; varying float vAO; varying vec3 vN; varying vec2 vUV; varying vec3 vPos;
+void main() {
+  vec3 n = normalize(vN);
+  float key = max(dot(n, normalize(vec3(-0.35, 0.85, 0.55))), 0.0);
+  float fill = max(dot(n, normalize(vec3(0.6, 0.3, -0.5))), 0.0);
+  float light = 0.42 + 0.58 * key + 0.18 * fill;
+  float ao = 0.45 + 0.55 * vAO;
+  vec2 e2 = min(vUV, 1.0 - vUV);
+  float edge = mix(0.72, 1.0, smoothstep(0.0, 0.06, min(e2.x, e2.y)));
+  vec3 c = vCol * light * ao * edge;
+  if (uHover.w > 0.5 && all(equal(floor(vPos - n * 0.5), uHover.xyz))) {
+    c = mix(c, vec3(1.0, 0.95, 0.55), 0.45);
+  }
+  gl_FragColor = vec4(pow(c, vec3(0.95)), 1.0);
+}`;
+
+MC.Renderer = class {
+  constructor(canvas, opts) {
+    this.canvas = canvas;
+    const attrs = Object.assign({ antialias: true, alpha: true, premultipliedAlpha: true }, opts || {});
+    const gl = canvas.getContext("webgl", attrs) || canvas.getContext("experimental-webgl", attrs);
+    if (!gl) throw new Error("WebGL is not available in this browser");
+    this.gl = gl;
+    const prog = gl.createProgram();
+    for (const [type, src] of [[gl.VERTEX_SHADER, VERT], [gl.FRAGMENT_SHADER, FRAG]]) {
+      const sh = gl.createShader(type);
+      gl.shaderSource(sh, src); gl.compileShader(sh);
+      if (!gl.getShaderParameter(sh, gl.COMPILE_STATUS)) throw new Error("shader: " + gl.getShaderInfoLog(sh));
+      gl.attachShader(prog, sh);
+    }
+    gl.linkProgram(prog);
+    if (!gl.getProgramParameter(prog, gl.LINK_STATUS)) throw new Error("program: " + gl.getProgramInfoLog(prog));
+    this.prog = prog;
+    this.loc = {
+      pos: gl.getAttribLocation(prog, "aPos"), col: gl.getAttribLocation(prog, "aCol"),
+      nrm: gl.getAttribLocation(prog, "aNrm"), mvp: gl.getUniformLocation(prog, "uMVP"),
+      hover: gl.getUniformLocation(prog, "uHover"),
+    };
+    this.vbo = gl.createBuffer();
+    this.count = 0;
+    gl.enable(gl.DEPTH_TEST);
+    gl.enable(gl.CULL_FACE);
+  }
+
+  upload(mesh) {
+    const gl = this.gl;
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.vbo);
+    gl.bufferData(gl.ARRAY_BUFFER, mesh.buffer, gl.STATIC_DRAW);
+    this.count = mesh.vertices;
+  }
+
+  draw(mvp, hover) {
+    const gl = this.gl, L = this.loc;
+    gl.viewport(0, 0, this.canvas.width, this.canvas.height);
+    gl.clearColor(0, 0, 0, 0);
+    gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
+    if (!this.count) return;
+    gl.useProgram(this.prog);
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.vbo);
+    gl.enableVertexAttribArray(L.pos); gl.vertexAttribPointer(L.pos, 3, gl.FLOAT, false, 20, 0);
+    gl.enableVertexAttribArray(L.col); gl.vertexAttribPointer(L.col, 4, gl.UNSIGNED_BYTE, true, 20, 12);
+    gl.enableVertexAttribArray(L.nrm); gl.vertexAttribPointer(L.nrm, 4, gl.UNSIGNED_BYTE, false, 20, 16);
+    gl.uniformMatrix4fv(L.mvp, false, mvp);
+    gl.uniform4fv(L.hover, hover || [0, 0, 0, 0]);
+    gl.drawArrays(gl.TRIANGLES, 0, this.count);
+  }
+
+  // Block until the GPU (or SwiftShader) has finished: read one pixel back.
+  sync() { const px = new Uint8Array(4); this.gl.readPixels(0, 0, 1, 1, this.gl.RGBA, this.gl.UNSIGNED_BYTE, px); }
+};
+
+// --- camera ---------------------------------------------------------------------------------
+MC.Camera = class {
+  constructor() { this.fov = 35 * Math.PI / 180; this.reset([16, 16, 16]); }
+
+  // Frame the box lo..hi (cell corners; by default the whole grid of `size`).
+  reset(size, box) {
+    const [lo, hi] = box || [[0, 0, 0], size];
+    const ext = [0, 1, 2].map((i) => Math.max(1, hi[i] - lo[i]));
+    const r = Math.max(2, Math.hypot(ext[0], ext[1], ext[2]) * 0.5);
+    this.target = [(lo[0] + hi[0]) / 2, lo[1] + ext[1] * 0.45, (lo[2] + hi[2]) / 2];
+    this.yaw = -0.72; this.pitch = 0.5;
+    this.dist = r / Math.sin(this.fov / 2) * 1.0;
+  }
+
+  basis() {
+    const cp = Math.cos(this.pitch), sp = Math.sin(this.pitch), cy = Math.cos(this.yaw), sy = Math.sin(this.yaw);
+    const back = [cp * sy, sp, cp * cy];  // from target to eye
+    const right = [cy, 0, -sy];
+    const up = [-sp * sy, cp, -sp * cy];
+    const eye = [0, 1, 2].map((i) => this.target[i] + back[i] * this.dist);
+    return { eye, right, up, fwd: back.map((b) => -b) };
+  }
+
+  matrix(aspect) {
+    const { eye, right, up, fwd } = this.basis();
+    const near = Math.max(0.05, this.dist * 0.02), far = this.dist * 4 + 200;
+    const f = 1 / Math.tan(this.fov / 2);
+    const dot = (a, b) => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+    // view (column-major) then projection; combined by hand to stay dependency-free.
+    const V = [right[0], up[0], -fwd[0], 0, right[1], up[1], -fwd[1], 0, right[2], up[2], -fwd[2], 0,
+      -dot(right, eye), -dot(up, eye), dot(fwd, eye), 1];
+    const P = [f / aspect, 0, 0, 0, 0, f, 0, 0, 0, 0, (far + near) / (near - far), -1, 0, 0, 2 * far * near / (near - far), 0];
+    return MC.mul4(P, V);
+  }
+
+  orbit(dx, dy) {
+    this.yaw -= dx * 0.008;
+    this.pitch = Math.max(-1.45, Math.min(1.45, this.pitch + dy * 0.008));
+  }
+
+  pan(dx, dy, height) {
+    const { right, up } = this.basis(), s = 2 * this.dist * Math.tan(this.fov / 2) / height;
+    for (let i = 0; i < 3; i++) this.target[i] += (-dx * right[i] + dy * up[i]) * s;
+  }
+
+  zoom(factor) { this.dist = Math.max(2, Math.min(2000, this.dist * factor)); }
+
+  // World-space ray through a pixel (x, y from the top-left, in CSS pixels).
+  ray(x, y, w, h) {
+    const { eye, right, up, fwd } = this.basis(), t = Math.tan(this.fov / 2);
+    const nx = (2 * x / w - 1) * t * (w / h), ny = (1 - 2 * y / h) * t;
+    const d = [0, 1, 2].map((i) => fwd[i] + right[i] * nx + up[i] * ny);
+    const len = Math.hypot(d[0], d[1], d[2]);
+    return { o: eye, d: d.map((c) => c / len) };
+  }
+};
+
+MC.mul4 = function (a, b) {
+  const o = new Float32Array(16);
+  for (let c = 0; c < 4; c++) for (let r = 0; r < 4; r++) {
+    let s = 0;
+    for (let k = 0; k < 4; k++) s += a[k * 4 + r] * b[c * 4 + k];
+    o[c * 4 + r] = s;
+  }
+  return o;
+};
+
+// First solid cell hit by a ray (Amanatides-Woo grid walk); null when it misses.
+MC.pick = function (size, vox, cutY, ray) {
+  const [X, Y, Z] = size, top = Math.min(Y - 1, cutY), hi = [X, top + 1, Z];
+  let t0 = 0, t1 = Infinity;
+  for (let i = 0; i < 3; i++) {
+    if (Math.abs(ray.d[i]) < 1e-12) { if (ray.o[i] < 0 || ray.o[i] > hi[i]) return null; continue; }
+    let a = (0 - ray.o[i]) / ray.d[i], b = (hi[i] - ray.o[i]) / ray.d[i];
+    if (a > b) [a, b] = [b, a];
+    t0 = Math.max(t0, a); t1 = Math.min(t1, b);
+  }
+  if (t0 > t1) return null;
+  const p = [0, 1, 2].map((i) => ray.o[i] + ray.d[i] * (t0 + 1e-6));
+  const c = p.map((v, i) => Math.min(hi[i] - 1, Math.max(0, Math.floor(v))));
+  const step = ray.d.map((d) => (d > 0 ? 1 : -1));
+  const tMax = [0, 1, 2].map((i) => (Math.abs(ray.d[i]) < 1e-12 ? Infinity : ((c[i] + (step[i] > 0 ? 1 : 0)) - ray.o[i]) / ray.d[i]));
+  const tDelta = ray.d.map((d) => (Math.abs(d) < 1e-12 ? Infinity : Math.abs(1 / d)));
+  let face = -1;
+  for (let n = 0; n < X + Y + Z + 3; n++) {
+    if (vox[(c[1] * Z + c[2]) * X + c[0]] !== 0) {
+      const normal = [0, 0, 0];
+      if (face >= 0) normal[face] = -step[face];
+      return { x: c[0], y: c[1], z: c[2], normal };
+    }
+    face = tMax[0] < tMax[1] ? (tMax[0] < tMax[2] ? 0 : 2) : (tMax[1] < tMax[2] ? 1 : 2);
+    c[face] += step[face];
+    if (c[face] < 0 || c[face] >= hi[face]) return null;
+    tMax[face] += tDelta[face];
+  }
+  return null;
+};
