@@ -1,0 +1,212 @@
+"""Legacy MCEdit / WorldEdit ``.schematic`` (``Materials = Alpha``, numeric block ids): import only.
+
+Block index = (y*L + z)*W + x; ids are ``Blocks`` (+ ``AddBlocks`` high nibbles), data values
+``Data``. Numeric ids are translated to 1.13+ states with the table below (the pre-1.13 id
+list and the data-value meanings of the common building blocks). Fence and pane connections
+are recomputed from neighbours (legacy files do not store them). A file using an id that is
+not in the table is rejected with the list of those ids.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mcgen.blocks import format_state
+from mcgen.errors import FormatError
+from mcgen.export import bedrock, nbtio
+from mcgen.export.common import check_size, grid_from_indices
+from mcgen.export.nbtio import BYTE_ARRAY, INT, SHORT, STRING, TagDict
+from mcgen.grid import VoxelGrid
+
+_C = bedrock.COLORS
+_W = ("oak", "spruce", "birch", "jungle", "acacia", "dark_oak")
+# ids whose data value does not matter for the block (or whose default state is fine)
+_PLAIN = dict(enumerate(
+    "air . grass_block . cobblestone . oak_sapling bedrock water water lava lava . gravel gold_ore iron_ore coal_ore "
+    ". . sponge glass lapis_ore lapis_block dispenser . note_block red_bed powered_rail detector_rail sticky_piston "
+    "cobweb grass dead_bush piston piston_head . moving_piston dandelion poppy brown_mushroom red_mushroom "
+    "gold_block iron_block . . bricks tnt bookshelf mossy_cobblestone obsidian . fire spawner . . redstone_wire "
+    "diamond_ore diamond_block crafting_table wheat farmland . . oak_sign . . . oak_wall_sign lever "
+    "stone_pressure_plate . oak_pressure_plate redstone_ore redstone_ore redstone_torch redstone_torch stone_button "
+    "snow ice snow_block cactus clay sugar_cane jukebox oak_fence carved_pumpkin netherrack soul_sand glowstone "
+    "nether_portal jack_o_lantern cake repeater repeater . . infested_stone . brown_mushroom_block "
+    "red_mushroom_block iron_bars glass_pane melon pumpkin_stem melon_stem vine oak_fence_gate . . mycelium "
+    "lily_pad nether_bricks nether_brick_fence . nether_wart enchanting_table brewing_stand cauldron end_portal "
+    ". end_stone dragon_egg redstone_lamp redstone_lamp . . cocoa . emerald_ore ender_chest tripwire_hook "
+    "tripwire emerald_block . . . command_block beacon cobblestone_wall flower_pot carrots potatoes oak_button "
+    "skeleton_skull anvil trapped_chest light_weighted_pressure_plate heavy_weighted_pressure_plate comparator "
+    "comparator daylight_detector redstone_block nether_quartz_ore hopper . . activator_rail dropper . . . . . . "
+    "slime_block barrier iron_trapdoor prismarine sea_lantern hay_block . terracotta coal_block packed_ice "
+    "sunflower white_banner white_wall_banner daylight_detector red_sandstone . . . spruce_fence_gate "
+    "birch_fence_gate jungle_fence_gate dark_oak_fence_gate acacia_fence_gate spruce_fence birch_fence "
+    "jungle_fence dark_oak_fence acacia_fence . . . . . end_rod chorus_plant chorus_flower purpur_block "
+    "purpur_pillar . . . end_stone_bricks beetroots dirt_path end_gateway repeating_command_block "
+    "chain_command_block frosted_ice magma_block nether_wart_block red_nether_bricks bone_block structure_void "
+    "observer".split()))
+_BY_DATA: dict[int, tuple[str, ...]] = {
+    1: ("stone", "granite", "polished_granite", "diorite", "polished_diorite", "andesite", "polished_andesite"),
+    3: ("dirt", "coarse_dirt", "podzol"), 5: tuple(f"{w}_planks" for w in _W), 12: ("sand", "red_sand"),
+    24: ("sandstone", "chiseled_sandstone", "cut_sandstone"),
+    98: ("stone_bricks", "mossy_stone_bricks", "cracked_stone_bricks", "chiseled_stone_bricks"),
+    179: ("red_sandstone", "chiseled_red_sandstone", "cut_red_sandstone"),
+    35: tuple(f"{c}_wool" for c in _C), 171: tuple(f"{c}_carpet" for c in _C),
+    159: tuple(f"{c}_terracotta" for c in _C), 95: tuple(f"{c}_stained_glass" for c in _C),
+    160: tuple(f"{c}_stained_glass_pane" for c in _C), 251: tuple(f"{c}_concrete" for c in _C),
+    252: tuple(f"{c}_concrete_powder" for c in _C),
+    155: ("quartz_block", "chiseled_quartz_block", "quartz_pillar[axis=y]", "quartz_pillar[axis=x]",
+          "quartz_pillar[axis=z]"),
+}
+_STAIRS = {53: "oak", 67: "cobblestone", 108: "brick", 109: "stone_brick", 114: "nether_brick", 128: "sandstone",
+           134: "spruce", 135: "birch", 136: "jungle", 156: "quartz", 163: "acacia", 164: "dark_oak",
+           180: "red_sandstone", 203: "purpur"}
+_STONE_SLABS = ("smooth_stone", "sandstone", "petrified_oak", "cobblestone", "brick", "stone_brick", "nether_brick",
+                "quartz")
+_DOORS = {64: "oak", 71: "iron", 193: "spruce", 194: "birch", 195: "jungle", 196: "acacia", 197: "dark_oak"}
+_FACING4 = {2: "north", 3: "south", 4: "west", 5: "east"}
+_STAIR_F = ("east", "west", "south", "north")
+
+
+def legacy_state(bid: int, data: int, below: tuple[int, int] | None = None) -> str | None:
+    """1.13+ state for a legacy ``(id, data)``; ``below`` is the cell under it (door upper halves)."""
+    if bid in _BY_DATA:
+        names = _BY_DATA[bid]
+        return f"minecraft:{names[data]}" if data < len(names) else None
+    if bid in (17, 162):  # logs: wood in bits 0-1, axis in bits 2-3
+        woods = _W[:4] if bid == 17 else _W[4:]
+        if (data & 3) >= len(woods):
+            return None
+        kind, axis = ("wood", "y") if data >> 2 == 3 else ("log", "yxz"[data >> 2])
+        return f"minecraft:{woods[data & 3]}_{kind}[axis={axis}]"
+    if bid in (18, 161):
+        woods = _W[:4] if bid == 18 else _W[4:]
+        if (data & 3) >= len(woods):
+            return None
+        persistent = "true" if data & 4 else "false"
+        return format_state(f"minecraft:{woods[data & 3]}_leaves", {"distance": "7", "persistent": persistent})
+    if bid in _STAIRS:
+        return format_state(f"minecraft:{_STAIRS[bid]}_stairs", {
+            "facing": _STAIR_F[data & 3], "half": "top" if data & 4 else "bottom", "shape": "straight",
+            "waterlogged": "false"})
+    if bid in (43, 44, 125, 126):
+        kind = (_STONE_SLABS if bid in (43, 44) else _W)
+        if (data & 7) >= len(kind):
+            return None
+        typ = "double" if bid in (43, 125) else ("top" if data & 8 else "bottom")
+        return f"minecraft:{kind[data & 7]}_slab[type={typ},waterlogged=false]"
+    if bid == 50:
+        wall = {1: "east", 2: "west", 3: "south", 4: "north"}
+        return f"minecraft:wall_torch[facing={wall[data]}]" if data in wall else "minecraft:torch"
+    if bid in (54, 61, 62, 65, 130, 146):
+        name = {54: "chest", 61: "furnace", 62: "furnace", 65: "ladder", 130: "ender_chest", 146: "trapped_chest"}[bid]
+        facing = _FACING4.get(data, "north")
+        props = {"facing": facing}
+        if bid in (54, 146):
+            props.update(type="single", waterlogged="false")
+        elif bid in (65, 130):
+            props["waterlogged"] = "false"
+        else:
+            props["lit"] = "true" if bid == 62 else "false"
+        return format_state(f"minecraft:{name}", props)
+    if bid in _DOORS:
+        return _door(_DOORS[bid], data, below)
+    if bid in (96, 167):
+        return format_state(f"minecraft:{'oak' if bid == 96 else 'iron'}_trapdoor", {
+            "facing": ("north", "south", "west", "east")[data & 3], "half": "top" if data & 8 else "bottom",
+            "open": "true" if data & 4 else "false", "powered": "false", "waterlogged": "false"})
+    if bid == 120:
+        return format_state("minecraft:end_portal_frame", {"eye": "true" if data & 4 else "false",
+                                                           "facing": ("south", "west", "north", "east")[data & 3]})
+    if bid == 170:
+        return f"minecraft:hay_block[axis={'yxz'[min(data >> 2, 2)]}]"
+    name = _PLAIN.get(bid)
+    return None if name in (None, ".") else f"minecraft:{name}"
+
+
+def _door(wood: str, data: int, below: tuple[int, int] | None) -> str:
+    facing_of = ("east", "south", "west", "north")
+    if data & 8:  # upper half: hinge in bit 0; facing/open live in the lower half below
+        low = below[1] if below is not None and below[0] in _DOORS and not below[1] & 8 else 3
+        props = {"half": "upper", "hinge": "right" if data & 1 else "left", "facing": facing_of[low & 3],
+                 "open": "true" if low & 4 else "false"}
+    else:
+        props = {"half": "lower", "hinge": "left", "facing": facing_of[data & 3], "open": "true" if data & 4 else "false"}
+    props["powered"] = "false"
+    return format_state(f"minecraft:{wood}_door", props)
+
+
+def is_mcedit(root: TagDict) -> bool:
+    """True for a legacy MCEdit/WorldEdit schematic."""
+    return "Materials" in root and "Blocks" in root
+
+
+def read_mcedit(nbt: nbtio.NbtFile, *, source: object = None) -> VoxelGrid:
+    """Decode a legacy ``.schematic`` into a grid of 1.13+ states.
+
+    Raises:
+        FormatError: not ``Materials = Alpha`` (Pocket/Classic), array sizes that do not
+            match, modded ids, or ids the table does not know (all listed).
+    """
+    root, what = nbt.root, "MCEdit .schematic"
+    mat = nbtio.get(root, "Materials", (STRING,), what=what, source=source)
+    if mat != "Alpha":
+        raise FormatError(f"{what} with Materials={mat!r} is not supported (only 'Alpha')", path=source)
+    dims = [nbtio.get(root, k, (SHORT, INT), what=what, source=source) for k in ("Width", "Height", "Length")]
+    w, h, length = check_size([d & 0xFFFF if root.types[k] == SHORT else d
+                               for d, k in zip(dims, ("Width", "Height", "Length"))], what=what, source=source)
+    n = w * h * length
+    ids = _array(root, "Blocks", n, what, source).astype(np.int64)
+    data = _array(root, "Data", n, what, source).astype(np.int64) & 0x0F
+    if "AddBlocks" in root:
+        add = nbtio.get(root, "AddBlocks", (BYTE_ARRAY,), what=what, source=source).view(np.uint8).astype(np.int64)
+        if add.size < (n + 1) // 2:
+            raise FormatError(f"{what}: AddBlocks has {add.size} bytes, {(n + 1) // 2} needed", path=source)
+        nib = np.where(np.arange(n) % 2 == 0, add[np.arange(n) >> 1] & 0x0F, add[np.arange(n) >> 1] >> 4)
+        ids |= nib << 8
+    _check_modded(root, np.unique(ids), what, source)
+    pair = ids * 16 + data
+    below = np.concatenate([np.full(w * length, -1, dtype=np.int64), pair[:-w * length]]) if n else pair
+    states, idx = _translate(pair, below, what, source)
+    meta: dict[str, Any] = {"source_format": "mcedit_schematic"}
+    if all(isinstance(root.get(k), int) for k in ("WEOffsetX", "WEOffsetY", "WEOffsetZ")):
+        meta["we_offset"] = [root["WEOffsetX"], root["WEOffsetY"], root["WEOffsetZ"]]
+    grid = grid_from_indices(idx.reshape(h, length, w).transpose(2, 0, 1), states, meta, what=what, source=source)
+    return bedrock.reconnect(grid)
+
+
+def _array(root: TagDict, key: str, n: int, what: str, source: object) -> np.ndarray:
+    arr = nbtio.get(root, key, (BYTE_ARRAY,), what=what, source=source).view(np.uint8)
+    if arr.size != n:
+        raise FormatError(f"{what}: {key} has {arr.size} entries, expected {n} (W*H*L)", path=source)
+    return arr
+
+
+def _check_modded(root: TagDict, used: np.ndarray, what: str, source: object) -> None:
+    names = root.get("BlockIDs")
+    if not isinstance(names, TagDict):
+        return
+    modded = [f"{k}={v}" for k, v in names.items() if isinstance(v, str) and k.isdigit() and int(k) in set(used.tolist())
+              and not v.startswith("minecraft:")]
+    if modded:
+        raise FormatError(f"{what} uses modded block ids ({', '.join(modded[:5])}); not supported", path=source)
+
+
+def _translate(pair: np.ndarray, below: np.ndarray, what: str, source: object) -> tuple[list[str], np.ndarray]:
+    """Map every distinct (id, data[, cell below for doors]) to a state; reject unknown ids."""
+    door_ids = np.array(sorted(_DOORS))
+    is_upper_door = np.isin(pair >> 4, door_ids) & ((pair & 8) > 0)
+    key = np.where(is_upper_door, pair * 65536 + np.maximum(below, 0), pair * 65536)
+    uniq, inv = np.unique(key, return_inverse=True)
+    states, unknown = [], []
+    for k in uniq.tolist():
+        p, b = k >> 16, k & 0xFFFF
+        s = legacy_state(p >> 4, p & 15, (b >> 4, b & 15))
+        if s is None:
+            unknown.append(f"{p >> 4}:{p & 15}")
+            s = "minecraft:air"
+        states.append(s)
+    if unknown:
+        raise FormatError(f"{what}: {len(unknown)} legacy block id(s) have no 1.13+ mapping: {', '.join(unknown[:20])}",
+                          path=source)
+    return states, inv.reshape(-1)
