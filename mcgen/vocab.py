@@ -73,6 +73,7 @@ _ENTRIES: list[tuple[str, tuple[int, int, int]]] = [
     ("minecraft:oak_leaves[distance=1,persistent=true,waterlogged=false]", (60, 130, 40)),
     ("minecraft:torch", (255, 214, 90)),
     ("minecraft:lantern[hanging=false,waterlogged=false]", (230, 170, 80)),
+    ("minecraft:water[level=0]", (63, 118, 228)),  # wells; a still source block
 ]
 
 # Not full cubes: light passes, things stand in them; used by renderers and terrain probes.

@@ -1,0 +1,150 @@
+"""Dataset folders: ``manifest.json`` plus one ``sample_NNNN/`` (data.json + voxels.npz) per build.
+
+Layout (the contract in notes/INTERFACES.md)::
+
+    dataset/manifest.json  {"format": "mcgen.dataset", "version": 1, "count", "size",
+                            "vocabulary", "labels", "generator", "seed", "mcgen_version"}
+    dataset/sample_0000/data.json    voxel JSON with meta {"label", "seed", "index", ...}
+    dataset/sample_0000/voxels.npz   blocks + the sample's own compact palette
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import mcgen
+from mcgen.errors import FileIOError, FormatError, UsageError
+from mcgen.files import read_structure
+from mcgen.fsutil import atomic_write_text
+from mcgen.grid import VoxelGrid, save_json, save_npz
+
+DATASET_FORMAT = "mcgen.dataset"
+DATASET_VERSION = 1
+MANIFEST = "manifest.json"
+PREVIEW = "preview.png"
+
+
+def sample_dir_name(index: int, count: int) -> str:
+    """``sample_0000``; wider numbers when ``count`` needs them, so names sort in order."""
+    return f"sample_{index:0{max(4, len(str(max(0, count - 1))))}d}"
+
+
+def is_dataset(path: str | os.PathLike) -> bool:
+    """True when ``path`` holds an mcgen ``manifest.json``."""
+    try:
+        return load_manifest(path)["format"] == DATASET_FORMAT
+    except (FormatError, FileIOError):
+        return False
+
+
+def load_manifest(path: str | os.PathLike) -> dict[str, Any]:
+    """Read and check ``path/manifest.json``.
+
+    Raises:
+        FileIOError: no manifest there.
+        FormatError: not an mcgen dataset manifest, or a version this mcgen cannot read.
+    """
+    mf = Path(path) / MANIFEST
+    try:
+        d = json.loads(mf.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise FileIOError("not a dataset folder (no manifest.json)", path=path) from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FormatError(f"cannot read manifest: {exc}", path=mf) from exc
+    if not isinstance(d, dict) or d.get("format") != DATASET_FORMAT:
+        raise FormatError(f"not an mcgen dataset manifest (format {d.get('format')!r})"
+                          if isinstance(d, dict) else "not an mcgen dataset manifest", path=mf)
+    if d.get("version") != DATASET_VERSION:
+        raise FormatError(f"unsupported dataset version {d.get('version')!r}", path=mf)
+    return d
+
+
+def prepare_output(path: str | os.PathLike, overwrite: bool = True) -> Path:
+    """Make ``path`` ready for a new dataset: create it, or clear an old mcgen dataset in it.
+
+    Raises:
+        UsageError: ``path`` is a file, or a non-empty folder that is not an mcgen dataset,
+            or a dataset and ``overwrite`` is False.
+    """
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise UsageError("output exists and is not a folder", path=out)
+    if out.is_dir() and any(out.iterdir()):
+        if not is_dataset(out):
+            raise UsageError("output folder is not empty and is not an mcgen dataset; refusing to overwrite", path=out)
+        if not overwrite:
+            raise UsageError("output folder already holds a dataset", path=out)
+        for p in out.iterdir():
+            if p.is_dir() and p.name.startswith("sample_"):
+                shutil.rmtree(p)
+            elif p.name in (MANIFEST, PREVIEW):
+                p.unlink()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FileIOError(f"cannot create folder: {exc.strerror or exc}", path=out) from exc
+    return out
+
+
+def write_dataset(path: str | os.PathLike, grids: Sequence[VoxelGrid], *, size: int,
+                  vocabulary: Sequence[str], generator: str, seed: int | None,
+                  progress: Callable[[int, int], None] | None = None,
+                  extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write samples and then the manifest (written last, so a dataset with one is complete).
+
+    Returns:
+        The manifest dict.
+    """
+    out = prepare_output(path)
+    for i, g in enumerate(grids):
+        d = out / sample_dir_name(i, len(grids))
+        save_json(g, d / "data.json")
+        save_npz(g, d / "voxels.npz")
+        if progress:
+            progress(i + 1, len(grids))
+    labels = Counter(str(g.meta.get("label", "")) for g in grids)
+    manifest = {
+        "format": DATASET_FORMAT, "version": DATASET_VERSION, "count": len(grids), "size": size,
+        "vocabulary": list(vocabulary), "labels": dict(sorted(labels.items())),
+        "generator": generator, "seed": seed, "mcgen_version": mcgen.__version__,
+    }
+    manifest.update(extra or {})
+    atomic_write_text(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
+def sample_dirs(path: str | os.PathLike) -> list[Path]:
+    """The ``sample_*`` folders of a dataset, in order."""
+    return sorted(p for p in Path(path).iterdir() if p.is_dir() and p.name.startswith("sample_"))
+
+
+def dataset_stats(path: str | os.PathLike) -> dict[str, Any]:
+    """Count, label and block histograms, and mean fill of a dataset folder.
+
+    Raises:
+        FileIOError, FormatError: not a readable dataset.
+    """
+    manifest = load_manifest(path)
+    labels: Counter[str] = Counter()
+    blocks: Counter[str] = Counter()
+    fills = []
+    dirs = sample_dirs(path)
+    for d in dirs:
+        g = read_structure(d)
+        labels[str(g.meta.get("label", "?"))] += 1
+        blocks.update(g.histogram())
+        fills.append(g.count() / max(1, int(np.prod(g.size))))
+    return {
+        "count": len(dirs), "manifest_count": manifest.get("count"), "size": manifest.get("size"),
+        "generator": manifest.get("generator"), "vocabulary_size": len(manifest.get("vocabulary", [])),
+        "labels": dict(labels.most_common()), "blocks": dict(blocks.most_common()),
+        "mean_fill": float(np.mean(fills)) if fills else 0.0,
+    }
