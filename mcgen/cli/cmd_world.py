@@ -1,9 +1,203 @@
-"""CLI commands: world (placeholder until its issue lands)."""
+"""CLI commands: ``paste``, ``build`` and ``world new|info|restore`` (amulet imported inside commands)."""
 
 from __future__ import annotations
 
+import json
+import time
+from pathlib import Path
+
 import typer
+
+from mcgen.cli.common import out, say
+from mcgen.errors import ConfigError, UsageError
+
+world_app = typer.Typer(help="Create, inspect and restore Minecraft world saves.", no_args_is_help=True)
+
+LIGHT_NOTE = ("light: touched chunks were saved without light data (isLightOn=0), so the game relights them"
+              " when it loads them; if a torch/lantern stays dark, place or break a block next to it"
+              " (see `mcgen world info` / README)")
+
+
+def _at(at: tuple[int, int, int] | None) -> tuple[int, int, int] | None:
+    return None if at is None or all(v is None for v in at) else tuple(int(v) for v in at)  # type: ignore[return-value]
+
+
+def _print_report(report, *, verb: str) -> None:
+    """Human summary of a PasteReport (stdout: boxes and /tp lines; stderr: the rest)."""
+    head = "would paste" if report.dry_run else verb
+    say(f"{head} into {report.world} (Minecraft {report.version}, DataVersion {report.data_version})")
+    for b in report.boxes:
+        on = f", resting on y={b.surface_y}" if b.surface_y is not None else ""
+        out(f"{b.name}: box {b.min} .. {b.max} ({b.blocks} blocks{on})  {b.tp_command()}")
+    say(f"chunks: {len(report.chunks)} in region file(s) {', '.join(report.regions)}")
+    if report.missing_chunks:
+        shown = ", ".join(f"({cx}, {cz})" for cx, cz in report.missing_chunks[:12])
+        say(f"not generated: {len(report.missing_chunks)} chunk(s): {shown}"
+            + (" -> the real run refuses without --create-chunks" if report.dry_run else " (created)"))
+    if report.unknown_states:
+        say(f"warning: {len(report.unknown_states)} block state(s) do not exist in {report.version}"
+            f" and were written as air: {', '.join(report.unknown_states[:5])}")
+    if report.dry_run:
+        say("dry run: nothing was written")
+        return
+    if report.backup_id:
+        say(f"backup: {report.backup_id} (undo with `mcgen world restore {report.world} --backup {report.backup_id}`)")
+    if report.light_sources:
+        say(f"{report.light_sources} light-emitting block(s); {LIGHT_NOTE}")
+    say(f"done in {report.seconds:.2f} s")
+
+
+def _paste_opts(dry_run: bool, no_backup: bool, create_chunks: bool) -> dict:
+    return {"dry_run": dry_run, "backup": not no_backup, "create_chunks": create_chunks}
+
+
+def paste_cmd(
+    file: Path = typer.Argument(..., help="Structure file (.json, .npz, .schem, .nbt, .litematic, ...) or sample folder."),
+    into: str = typer.Option(..., "--into", help="World save: a path, or a name in ./worlds or the Minecraft saves folder."),
+    at: tuple[int, int, int] = typer.Option(..., "--at", help="World position of the structure's min corner: X Y Z."),
+    rotate: int = typer.Option(0, "--rotate", help="Turn clockwise seen from above: 0, 90, 180 or 270."),
+    mirror: bool = typer.Option(False, "--mirror", help="Mirror east-west (before rotating)."),
+    no_air: bool = typer.Option(False, "--no-air", help="Keep the world's blocks where the structure has air."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing."),
+    no_backup: bool = typer.Option(False, "--no-backup", help="Do not keep a backup in the save's mcgen_backups/."),
+    create_chunks: bool = typer.Option(False, "--create-chunks", help="Also write into chunks the game has not generated."),
+) -> None:
+    """Paste a structure file into a world save."""
+    from mcgen.files import read_structure  # noqa: PLC0415
+    from mcgen.world import Placement, paste, resolve_world  # noqa: PLC0415
+
+    if rotate not in (0, 90, 180, 270):
+        raise UsageError(f"--rotate must be 0, 90, 180 or 270, got {rotate}")
+    world = resolve_world(into)
+    grid = read_structure(file)
+    if rotate or mirror:
+        grid = grid.transformed(rotate // 90, mirror)
+    placement = Placement(grid, at[0], at[1], at[2], name=Path(file).stem, no_air=no_air)
+    report = paste(world, [placement], reason=f"paste {Path(file).name}", **_paste_opts(dry_run, no_backup, create_chunks))
+    _print_report(report, verb="pasted")
+
+
+def build_cmd(
+    checkpoint: Path = typer.Option(..., "--checkpoint", help="Trained checkpoint, e.g. outputs/checkpoints/latest.pt."),
+    into: str = typer.Option(..., "--into", help="World save: a path, or a name in ./worlds or the Minecraft saves folder."),
+    count: int = typer.Option(4, "--count", min=1, max=64, help="How many buildings to generate."),
+    at: tuple[int, int, int] | None = typer.Option(None, "--at", help="North-west corner of the first building: X Y Z (Y: fallback only; buildings rest on the surface)."),
+    near_spawn: bool = typer.Option(False, "--near-spawn", help="Place them just east of the world spawn (the default without --at)."),
+    spacing: int = typer.Option(4, "--spacing", min=0, help="Blocks between buildings."),
+    label: str | None = typer.Option(None, "--label", help="Class label for a conditional model (e.g. house)."),
+    guidance: float | None = typer.Option(None, "--guidance", help="Classifier-free guidance scale."),
+    num_steps: int = typer.Option(50, "--num-steps", min=1, help="Sampler steps."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    out_dir: Path | None = typer.Option(None, "--out", help="Where to write the JSON/.schem files and build.json (default: <save>/mcgen_builds/<time>)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Generate and show what would change; write nothing to the world."),
+    no_backup: bool = typer.Option(False, "--no-backup", help="Do not keep a backup in the save's mcgen_backups/."),
+    create_chunks: bool = typer.Option(False, "--create-chunks", help="Also write into chunks the game has not generated."),
+) -> None:
+    """Generate buildings with a checkpoint and put them into a world, each on the ground."""
+    from mcgen.world import place_buildings, resolve_world  # noqa: PLC0415
+
+    at_xyz = _at(at)
+    if at_xyz is not None and near_spawn:
+        raise UsageError("use either --at or --near-spawn, not both")
+    world = resolve_world(into)
+    try:
+        from mcgen.generate import generate  # noqa: PLC0415 - torch, only for this command
+    except ImportError as exc:
+        raise ConfigError(f"generation is not available in this install: {exc}") from exc
+    say(f"generating {count} building(s) with {checkpoint} ...")
+    grids = generate(checkpoint, count, num_steps=num_steps, seed=seed, label=label, guidance=guidance)
+    names = [f"building_{i}" for i in range(len(grids))]
+    report = place_buildings(world, grids, at=at_xyz, spacing=spacing, names=names,
+                             reason=f"build {len(grids)} from {Path(checkpoint).name}",
+                             **_paste_opts(dry_run, no_backup, create_chunks))
+    _print_report(report, verb="built")
+    if dry_run:
+        return
+    folder = out_dir or world / "mcgen_builds" / time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    _write_build_files(folder, grids, report, {"checkpoint": str(checkpoint), "seed": seed, "label": label,
+                                               "guidance": guidance, "num_steps": num_steps})
+    say(f"files: {folder}")
+
+
+def _write_build_files(folder: Path, grids, report, settings: dict) -> None:
+    """``building_<i>.json`` and ``.schem`` plus ``build.json`` (boxes, /tp commands, settings)."""
+    from mcgen.fsutil import atomic_write_text  # noqa: PLC0415
+    from mcgen.grid import save_json  # noqa: PLC0415
+
+    try:
+        from mcgen.export.writers import write_file  # noqa: PLC0415
+    except ImportError:
+        write_file = None
+        say("warning: the .schem exporter is not available; wrote JSON only")
+    entries = []
+    for grid, box in zip(grids, report.boxes):
+        save_json(grid, folder / f"{box.name}.json")
+        if write_file is not None:
+            write_file(grid, folder / f"{box.name}.schem", "schem")
+        entries.append({**box.to_dict(), "tp": box.tp_command()})
+    log = {"world": str(report.world), "version": report.version, "backup": report.backup_id,
+           "settings": settings, "buildings": entries}
+    atomic_write_text(folder / "build.json", json.dumps(log, indent=1) + "\n")
+
+
+@world_app.command("new")
+def world_new(
+    name: str = typer.Argument(..., help="A name (created under ./worlds/) or a path."),
+    flat: bool = typer.Option(True, "--flat/--no-flat", help="A superflat world (the only kind mcgen creates)."),
+    mc_version: str = typer.Option("1.21.3", "--mc-version", help="Minecraft Java release the save is for (1.16.5 ... 1.21.8)."),
+    seed: int | None = typer.Option(None, "--seed", help="World seed (default: random)."),
+) -> None:
+    """Create a flat creative world save that Minecraft opens."""
+    from mcgen.world import new_world, new_world_path  # noqa: PLC0415
+
+    path = new_world(new_world_path(name), flat=flat, mc_version=mc_version, seed=seed)
+    out(str(path))
+    say(f"created a flat {mc_version} world at {path} (spawn area of 8x8 chunks, creative, commands on);"
+        f" copy the folder into your saves folder to play it")
+
+
+@world_app.command("info")
+def world_info_cmd(
+    world: str = typer.Argument(..., help="World save: a path, or a name in ./worlds or the Minecraft saves folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the information as JSON."),
+) -> None:
+    """Show a save's version, spawn, what mcgen pasted there, and its backups."""
+    from mcgen.world import resolve_world, world_info  # noqa: PLC0415
+
+    info = world_info(resolve_world(world))
+    if as_json:
+        out(json.dumps(info, indent=1))
+        return
+    out(f"world:    {info['path']}  ({info['name']})")
+    out(f"version:  {info['version']} (DataVersion {info['data_version']}), generator {info['generator']}")
+    out(f"spawn:    {info['spawn'] if info['spawn'] else 'not set'}")
+    out(f"in use:   {'yes - the game has it open' if info['locked'] else 'no'}")
+    pastes = [e for e in info["log"] if e.get("boxes")]
+    out(f"mcgen pasted {sum(len(e['boxes']) for e in pastes)} structure(s):")
+    for e in pastes:
+        for b in e["boxes"]:
+            out(f"  {e.get('time', '?')}  {b.get('name')}: {tuple(b.get('min', []))} .. {tuple(b.get('max', []))}"
+                f"  ({e.get('reason', '')}; backup {e.get('backup') or 'none'})")
+    out(f"backups ({len(info['backups'])}): " + (", ".join(b["id"] for b in info["backups"]) or "none"))
+
+
+@world_app.command("restore")
+def world_restore(
+    world: str = typer.Argument(..., help="World save: a path, or a name in ./worlds or the Minecraft saves folder."),
+    backup: str | None = typer.Option(None, "--backup", help="Backup id (see `mcgen world info`); default: the newest."),
+) -> None:
+    """Put back the region files and level.dat saved before a paste."""
+    from mcgen.world import resolve_world, restore  # noqa: PLC0415
+
+    path = resolve_world(world)
+    kept, changed = restore(path, backup)
+    out(f"restored backup {kept.id} ({kept.reason or 'no reason recorded'}): {len(changed)} file(s)")
+    for rel in changed:
+        say(f"  {rel}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
+    app.command("paste")(paste_cmd)
+    app.command("build")(build_cmd)
+    app.add_typer(world_app, name="world")

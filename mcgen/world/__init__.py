@@ -1,0 +1,65 @@
+"""Putting structures into Minecraft Java saves (amulet-core; never torch, never mcgen.export).
+
+Public API::
+
+    resolve_world(name_or_path) -> Path
+    paste(world_path, placements, *, backup=True, dry_run=False, create_chunks=False, ...) -> PasteReport
+    surface_y(world_path, x0, z0, x1, z1) -> int | None
+    new_world(path, flat=True, mc_version="1.21.3") -> Path
+    restore(world_path, backup_id=None) -> Backup
+    world_info(world_path) -> dict
+
+Submodules import amulet lazily, so importing this package stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from mcgen.world.build import place_buildings
+from mcgen.world.backup import Backup, find_backup, list_backups, restore_files
+from mcgen.world.layout import boxes_overlap, grid_layout
+from mcgen.world.leveldat import LevelInfo, read_level_info
+from mcgen.world.lock import hold_lock, is_locked
+from mcgen.world.locate import minecraft_saves_dir, new_world_path, resolve_world, search_dirs
+from mcgen.world.log import append_log, read_log
+from mcgen.world.newworld import new_world
+from mcgen.world.paste import PasteReport, PlacedBox, Placement, paste, surface_y
+
+
+def restore(world_path: str | os.PathLike, backup_id: str | None = None) -> tuple[Backup, list[str]]:
+    """Put back the files saved in backup ``backup_id`` (default: the newest).
+
+    Returns the backup and the relative paths restored or removed.
+
+    Raises:
+        WorldError: the game holds the world, or there is no such backup.
+        FileIOError: copying failed.
+    """
+    world = Path(world_path)
+    with hold_lock(world):
+        backup = find_backup(world, backup_id)
+        changed = restore_files(world, backup)
+        append_log(world, {"action": "restore", "reason": f"restore {backup.id}", "backup": backup.id, "boxes": []})
+    return backup, changed
+
+
+def world_info(world_path: str | os.PathLike) -> dict[str, Any]:
+    """Version, spawn, pastes recorded in ``mcgen_log.json`` and backups (reads files only)."""
+    world = Path(world_path)
+    info = read_level_info(world)
+    return {
+        "path": str(world), "name": info.name, "version": info.version_name,
+        "data_version": info.data_version, "spawn": list(info.spawn) if info.spawn else None,
+        "generator": info.generator, "locked": is_locked(world), "log": read_log(world),
+        "backups": [{"id": b.id, "created": b.created, "reason": b.reason, "files": b.files} for b in list_backups(world)],
+    }
+
+
+__all__ = [
+    "Backup", "LevelInfo", "PasteReport", "PlacedBox", "Placement", "append_log", "boxes_overlap",
+    "find_backup", "grid_layout", "list_backups", "minecraft_saves_dir", "new_world", "new_world_path",
+    "paste", "place_buildings", "read_level_info", "read_log", "resolve_world", "restore", "search_dirs", "surface_y", "world_info",
+]

@@ -1,0 +1,57 @@
+"""Placing several buildings near a point, each on the terrain surface (what ``mcgen build`` pastes)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from mcgen.errors import UsageError
+from mcgen.grid import VoxelGrid
+from mcgen.world.layout import footprint_extent, grid_layout
+from mcgen.world.leveldat import read_level_info
+from mcgen.world.paste import PasteReport, Placement, paste
+
+SPAWN_GAP = 8  # blocks east of the spawn point where the first building starts
+
+
+def layout_origin(world: Path, sizes: list[tuple[int, int, int]], *, at: tuple[int, int, int] | None,
+                  spacing: int) -> tuple[int, int]:
+    """North-west corner of the layout: ``at`` itself, or east of spawn, centred on it in z.
+
+    Raises:
+        UsageError: no ``at`` and the save has no spawn point.
+    """
+    if at is not None:
+        return at[0], at[2]
+    spawn = read_level_info(world).spawn
+    if spawn is None:
+        raise UsageError("the world has no spawn point in level.dat; pass --at X Y Z")
+    _, dz = footprint_extent(sizes, spacing)
+    return spawn[0] + SPAWN_GAP, spawn[2] - dz // 2
+
+
+def place_buildings(world_path: str | os.PathLike, grids: list[VoxelGrid], *,
+                    at: tuple[int, int, int] | None = None, spacing: int = 4,
+                    names: list[str] | None = None, **paste_kwargs) -> PasteReport:
+    """Lay ``grids`` out in a grid near ``at`` (or the spawn) and paste each onto the surface.
+
+    Footprints are ``spacing`` blocks apart, so boxes never overlap; each building's lowest
+    solid layer sits on the highest ground block under its footprint.
+
+    Args:
+        world_path: the save.
+        grids: buildings, ``blocks[x, y, z]``.
+        at: ``(X, Y, Z)``: the first building's north-west corner (``Y`` is not used: the
+            surface decides); None places them east of the spawn point.
+        spacing: gap between buildings in blocks.
+        names: a name per building (default ``building_<i>``).
+        **paste_kwargs: passed to :func:`mcgen.world.paste` (backup, dry_run, create_chunks, ...).
+    """
+    world = Path(world_path)
+    sizes = [g.size for g in grids]
+    ox, oz = layout_origin(world, sizes, at=at, spacing=spacing)
+    corners = grid_layout(sizes, (ox, oz), spacing)
+    names = names or [f"building_{i}" for i in range(len(grids))]
+    placements = [Placement(g, x, None, z, name=n) for g, (x, z), n in zip(grids, corners, names)]
+    paste_kwargs.setdefault("reason", f"build {len(grids)} building(s)")
+    return paste(world, placements, **paste_kwargs)

@@ -1,0 +1,196 @@
+"""``level.dat``: reading what ``world info`` shows, and writing one for ``world new``.
+
+Both spawn layouts are read: ``Data.SpawnX/Y/Z`` (up to 1.21.8) and the ``Data.spawn``
+compound (``pos`` IntArray, 1.21.9+). The template for new saves follows the real saves in
+the fixtures (1.16.5, 1.17.1, 1.18 and 1.21.3); fields that only some versions know (generator
+seeds before 1.19, ``structures`` before 1.18.2, ``structure_overrides`` after) are all written,
+because the game's codecs ignore keys they do not know and require the ones they do.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import amulet_nbt as nbt
+
+from mcgen.errors import ConfigError, WorldError
+from mcgen.fsutil import atomic_write_bytes
+
+# Release name -> DataVersion (FORMATS.md 6.3). ``world new`` supports these; 1.21.9+ changed
+# the spawn and more, and amulet-core 1.9 is not checked against it, so it is left out.
+NEW_WORLD_VERSIONS: dict[str, int] = {
+    "1.16.5": 2586, "1.17": 2724, "1.17.1": 2730, "1.18": 2860, "1.18.1": 2865, "1.18.2": 2975,
+    "1.19": 3105, "1.19.1": 3117, "1.19.2": 3120, "1.19.3": 3218, "1.19.4": 3337,
+    "1.20": 3463, "1.20.1": 3465, "1.20.2": 3578, "1.20.3": 3698, "1.20.4": 3700,
+    "1.20.5": 3837, "1.20.6": 3839, "1.21": 3953, "1.21.1": 3955, "1.21.2": 4080,
+    "1.21.3": 4082, "1.21.4": 4189, "1.21.5": 4325, "1.21.6": 4435, "1.21.7": 4438,
+    "1.21.8": 4440,
+}
+DEFAULT_NEW_VERSION = "1.21.3"
+FLAT_LAYERS = (("minecraft:bedrock", 1), ("minecraft:dirt", 2), ("minecraft:grass_block", 1))
+
+
+@dataclass(frozen=True)
+class LevelInfo:
+    """What ``level.dat`` says about a save."""
+
+    name: str
+    data_version: int
+    version_name: str
+    spawn: tuple[int, int, int] | None
+    generator: str
+    last_played_ms: int
+
+
+def _load(path: Path) -> nbt.CompoundTag:
+    try:
+        root = nbt.load(str(path)).compound
+    except Exception as exc:  # amulet_nbt raises several types for corrupt data
+        raise WorldError(f"cannot read level.dat: {exc}", path=path) from exc
+    data = root.get("Data")
+    if not isinstance(data, nbt.CompoundTag):
+        raise WorldError("level.dat has no Data compound", path=path)
+    return data
+
+
+def read_spawn(data: nbt.CompoundTag) -> tuple[int, int, int] | None:
+    """Spawn from either layout: ``SpawnX/Y/Z`` or the 1.21.9+ ``spawn{pos: [x, y, z]}``."""
+    spawn = data.get("spawn")
+    if isinstance(spawn, nbt.CompoundTag) and isinstance(spawn.get("pos"), nbt.IntArrayTag):
+        pos = [int(v) for v in spawn["pos"].np_array]
+        if len(pos) == 3:
+            return pos[0], pos[1], pos[2]
+    if all(isinstance(data.get(k), nbt.IntTag) for k in ("SpawnX", "SpawnY", "SpawnZ")):
+        return tuple(int(data[k].py_int) for k in ("SpawnX", "SpawnY", "SpawnZ"))  # type: ignore[return-value]
+    return None
+
+
+def read_level_info(world: Path) -> LevelInfo:
+    """Read ``<world>/level.dat`` (without opening the world through amulet).
+
+    Raises:
+        WorldError: missing or unreadable ``level.dat``.
+    """
+    path = Path(world) / "level.dat"
+    if not path.is_file():
+        raise WorldError("no level.dat: not a world save", path=world)
+    data = _load(path)
+    version = data.get("Version")
+    dv = data.get("DataVersion")
+    dv_int = int(dv.py_int) if isinstance(dv, nbt.IntTag) else 0
+    name = ""
+    if isinstance(version, nbt.CompoundTag) and isinstance(version.get("Name"), nbt.StringTag):
+        name = version["Name"].py_str
+    if not name:
+        name = next((k for k, v in NEW_WORLD_VERSIONS.items() if v == dv_int), f"DataVersion {dv_int}")
+    gen = ""
+    try:
+        gen = data["WorldGenSettings"]["dimensions"]["minecraft:overworld"]["generator"]["type"].py_str
+    except (KeyError, TypeError, AttributeError):
+        gen = "unknown"
+    lp = data.get("LastPlayed")
+    return LevelInfo(
+        name=data["LevelName"].py_str if isinstance(data.get("LevelName"), nbt.StringTag) else "",
+        data_version=dv_int, version_name=name, spawn=read_spawn(data), generator=gen,
+        last_played_ms=int(lp.py_int) if isinstance(lp, nbt.LongTag) else 0,
+    )
+
+
+def _flat_settings() -> nbt.CompoundTag:
+    layers = nbt.ListTag([nbt.CompoundTag({"block": nbt.StringTag(b), "height": nbt.IntTag(h)}) for b, h in FLAT_LAYERS])
+    village = nbt.CompoundTag({"spacing": nbt.IntTag(32), "separation": nbt.IntTag(8), "salt": nbt.IntTag(10387312)})
+    return nbt.CompoundTag({
+        "biome": nbt.StringTag("minecraft:plains"), "features": nbt.ByteTag(0), "lakes": nbt.ByteTag(0),
+        "layers": layers,
+        # <= 1.18.1 requires ``structures``; >= 1.18.2 reads ``structure_overrides``.
+        "structures": nbt.CompoundTag({
+            "stronghold": nbt.CompoundTag({"distance": nbt.IntTag(32), "spread": nbt.IntTag(3), "count": nbt.IntTag(128)}),
+            "structures": nbt.CompoundTag({"minecraft:village": village}),
+        }),
+        "structure_overrides": nbt.ListTag([nbt.StringTag("minecraft:strongholds"), nbt.StringTag("minecraft:villages")]),
+    })
+
+
+def _dimensions(seed: int) -> nbt.CompoundTag:
+    s = nbt.LongTag(seed)
+
+    def noise(settings: str, source: nbt.CompoundTag) -> nbt.CompoundTag:
+        # ``seed`` fields are required before 1.19 and ignored after.
+        return nbt.CompoundTag({"type": nbt.StringTag("minecraft:noise"), "settings": nbt.StringTag(settings),
+                                "seed": s, "biome_source": source})
+
+    nether_src = nbt.CompoundTag({"type": nbt.StringTag("minecraft:multi_noise"),
+                                  "preset": nbt.StringTag("minecraft:nether"), "seed": s})
+    end_src = nbt.CompoundTag({"type": nbt.StringTag("minecraft:the_end"), "seed": s})
+    return nbt.CompoundTag({
+        "minecraft:overworld": nbt.CompoundTag({
+            "type": nbt.StringTag("minecraft:overworld"),
+            "generator": nbt.CompoundTag({"type": nbt.StringTag("minecraft:flat"), "settings": _flat_settings()}),
+        }),
+        "minecraft:the_nether": nbt.CompoundTag({"type": nbt.StringTag("minecraft:the_nether"),
+                                                 "generator": noise("minecraft:nether", nether_src)}),
+        "minecraft:the_end": nbt.CompoundTag({"type": nbt.StringTag("minecraft:the_end"),
+                                              "generator": noise("minecraft:end", end_src)}),
+    })
+
+
+def version_data(mc_version: str) -> int:
+    """DataVersion of a release ``world new`` supports.
+
+    Raises:
+        ConfigError: unknown or unsupported release.
+    """
+    try:
+        return NEW_WORLD_VERSIONS[mc_version]
+    except KeyError:
+        raise ConfigError(
+            f"unsupported --mc-version {mc_version!r}; choose one of {', '.join(NEW_WORLD_VERSIONS)}"
+        ) from None
+
+
+def build_level_dat(name: str, mc_version: str, spawn: tuple[int, int, int], *, seed: int | None = None) -> bytes:
+    """Gzipped ``level.dat`` for a flat creative world of ``mc_version`` with commands allowed.
+
+    Raises:
+        ConfigError: unsupported ``mc_version``.
+    """
+    dv = version_data(mc_version)
+    seed = random.Random().getrandbits(63) if seed is None else int(seed)
+    d = nbt.DoubleTag
+    data = nbt.CompoundTag({
+        "DataVersion": nbt.IntTag(dv), "version": nbt.IntTag(19133),
+        "Version": nbt.CompoundTag({"Id": nbt.IntTag(dv), "Name": nbt.StringTag(mc_version),
+                                    "Series": nbt.StringTag("main"), "Snapshot": nbt.ByteTag(0)}),
+        "LevelName": nbt.StringTag(name), "LastPlayed": nbt.LongTag(int(time.time() * 1000)),
+        "GameType": nbt.IntTag(1), "Difficulty": nbt.ByteTag(1), "DifficultyLocked": nbt.ByteTag(0),
+        "hardcore": nbt.ByteTag(0), "allowCommands": nbt.ByteTag(1), "initialized": nbt.ByteTag(1),
+        "SpawnX": nbt.IntTag(spawn[0]), "SpawnY": nbt.IntTag(spawn[1]), "SpawnZ": nbt.IntTag(spawn[2]),
+        "SpawnAngle": nbt.FloatTag(0.0), "Time": nbt.LongTag(0), "DayTime": nbt.LongTag(6000),
+        "raining": nbt.ByteTag(0), "rainTime": nbt.IntTag(0), "thundering": nbt.ByteTag(0),
+        "thunderTime": nbt.IntTag(0), "clearWeatherTime": nbt.IntTag(0),
+        "WasModded": nbt.ByteTag(0), "ServerBrands": nbt.ListTag([nbt.StringTag("vanilla")]),
+        "WanderingTraderSpawnChance": nbt.IntTag(25), "WanderingTraderSpawnDelay": nbt.IntTag(24000),
+        "BorderCenterX": d(0.0), "BorderCenterZ": d(0.0), "BorderSize": d(59999968.0),
+        "BorderSizeLerpTarget": d(59999968.0), "BorderSizeLerpTime": nbt.LongTag(0),
+        "BorderSafeZone": d(5.0), "BorderDamagePerBlock": d(0.2), "BorderWarningBlocks": d(5.0),
+        "BorderWarningTime": d(15.0),
+        "GameRules": nbt.CompoundTag({"doMobSpawning": nbt.StringTag("false"),
+                                      "doDaylightCycle": nbt.StringTag("false"),
+                                      "doWeatherCycle": nbt.StringTag("false")}),
+        "CustomBossEvents": nbt.CompoundTag({}), "ScheduledEvents": nbt.ListTag([]),
+        "DataPacks": nbt.CompoundTag({"Enabled": nbt.ListTag([nbt.StringTag("vanilla")]), "Disabled": nbt.ListTag([])}),
+        "WorldGenSettings": nbt.CompoundTag({
+            "seed": nbt.LongTag(seed - (1 << 63) if seed >= (1 << 63) else seed),
+            "generate_features": nbt.ByteTag(0), "bonus_chest": nbt.ByteTag(0),
+            "dimensions": _dimensions(seed),
+        }),
+    })
+    return nbt.NamedTag(nbt.CompoundTag({"Data": data}), "").to_nbt(compressed=True, little_endian=False)
+
+
+def write_level_dat(world: Path, payload: bytes) -> None:
+    """Write ``level.dat`` atomically."""
+    atomic_write_bytes(Path(world) / "level.dat", payload)

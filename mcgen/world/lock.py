@@ -1,0 +1,125 @@
+"""Detecting and holding ``session.lock`` the way Minecraft does.
+
+The game (Java ``FileChannel.tryLock``) holds an exclusive lock on ``<save>/session.lock`` while
+the world is open. On Linux and macOS that is a POSIX ``fcntl`` record lock, which ``flock``
+(what amulet-core's portalocker uses) does not see; so we probe and hold both kinds ourselves.
+While mcgen writes, it holds the lock, so a game started meanwhile refuses to open the world.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from mcgen.errors import WorldError
+
+LOCK_NAME = "session.lock"
+_HELD_MSG = ("the world is open in Minecraft or another program (session.lock is locked);"
+             " close the world (or stop the server) and try again")
+
+
+def _try_lock(fd: int) -> bool:
+    """Take an exclusive non-blocking lock on ``fd``; False if someone else holds one."""
+    if sys.platform.startswith("win"):
+        import msvcrt  # noqa: PLC0415
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl  # noqa: PLC0415
+
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what Java's FileChannel.tryLock uses
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EAGAIN):
+            return False
+        raise
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what amulet/portalocker uses
+    except OSError as exc:
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+        if exc.errno in (errno.EACCES, errno.EAGAIN, errno.EWOULDBLOCK):
+            return False
+        raise
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if sys.platform.startswith("win"):
+        import msvcrt  # noqa: PLC0415
+
+        with contextlib.suppress(OSError):
+            msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    import fcntl  # noqa: PLC0415
+
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    with contextlib.suppress(OSError):
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+
+
+def is_locked(world: Path) -> bool:
+    """True when another process holds ``session.lock`` (a missing file counts as free).
+
+    Only reads: the file is opened without truncating and released at once.
+    """
+    path = Path(world) / LOCK_NAME
+    if not path.exists():
+        return False
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except PermissionError:
+        fd = None
+    except OSError as exc:
+        raise WorldError(f"cannot open {LOCK_NAME}: {exc.strerror}", path=world) from exc
+    if fd is None:  # read-only file: we could not write the world anyway
+        raise WorldError(f"{LOCK_NAME} is not writable; the save folder is read-only?", path=world)
+    try:
+        free = _try_lock(fd)
+        if free:
+            _unlock(fd)
+        return not free
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def hold_lock(world: Path) -> Iterator[None]:
+    """Hold ``session.lock`` for the body, so the game cannot open the world meanwhile.
+
+    Creates the file if it is missing. Its contents are left alone.
+
+    Raises:
+        WorldError: the lock is held by another process (the game is running).
+    """
+    path = Path(world) / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise WorldError(f"cannot open {LOCK_NAME}: {exc.strerror}", path=world) from exc
+    try:
+        if not _try_lock(fd):
+            raise WorldError(_HELD_MSG, path=world)
+        try:
+            yield
+        finally:
+            _unlock(fd)
+    finally:
+        os.close(fd)
+
+
+def check_unlocked(world: Path) -> None:
+    """Raise if the game holds the world.
+
+    Raises:
+        WorldError: ``session.lock`` is held by another process.
+    """
+    if is_locked(world):
+        raise WorldError(_HELD_MSG, path=world)
