@@ -163,14 +163,15 @@ def reconnect(grid: VoxelGrid) -> VoxelGrid:
     for pos in zip(*np.nonzero(cf > 0)):
         name, props = parse_state(states[pos])
         props.update({d: "true" if links[d][pos] else "false" for d in sl})
+        props.setdefault("waterlogged", "false")
         states[pos] = format_state(name, props)
     return VoxelGrid.from_states(states, dict(grid.meta))
 
 
 def _family(state: str) -> int:
     bid = base_name(state).split(":")[-1]
-    if bid.endswith("_fence") and "[" in state:
+    if bid.endswith("_fence"):
         return 1
-    if (bid.endswith("_pane") or bid == "iron_bars") and "[" in state:
+    if bid.endswith("_pane") or bid == "iron_bars":
         return 2
     return 0

@@ -23,28 +23,33 @@ from mcgen.grid import VoxelGrid
 _C = bedrock.COLORS
 _W = ("oak", "spruce", "birch", "jungle", "acacia", "dark_oak")
 # ids whose data value does not matter for the block (or whose default state is fine)
-_PLAIN = dict(enumerate(
-    "air . grass_block . cobblestone . oak_sapling bedrock water water lava lava . gravel gold_ore iron_ore coal_ore "
-    ". . sponge glass lapis_ore lapis_block dispenser . note_block red_bed powered_rail detector_rail sticky_piston "
-    "cobweb grass dead_bush piston piston_head . moving_piston dandelion poppy brown_mushroom red_mushroom "
-    "gold_block iron_block . . bricks tnt bookshelf mossy_cobblestone obsidian . fire spawner . . redstone_wire "
-    "diamond_ore diamond_block crafting_table wheat farmland . . oak_sign . . . oak_wall_sign lever "
-    "stone_pressure_plate . oak_pressure_plate redstone_ore redstone_ore redstone_torch redstone_torch stone_button "
-    "snow ice snow_block cactus clay sugar_cane jukebox oak_fence carved_pumpkin netherrack soul_sand glowstone "
-    "nether_portal jack_o_lantern cake repeater repeater . . infested_stone . brown_mushroom_block "
-    "red_mushroom_block iron_bars glass_pane melon pumpkin_stem melon_stem vine oak_fence_gate . . mycelium "
-    "lily_pad nether_bricks nether_brick_fence . nether_wart enchanting_table brewing_stand cauldron end_portal "
-    ". end_stone dragon_egg redstone_lamp redstone_lamp . . cocoa . emerald_ore ender_chest tripwire_hook "
-    "tripwire emerald_block . . . command_block beacon cobblestone_wall flower_pot carrots potatoes oak_button "
-    "skeleton_skull anvil trapped_chest light_weighted_pressure_plate heavy_weighted_pressure_plate comparator "
-    "comparator daylight_detector redstone_block nether_quartz_ore hopper . . activator_rail dropper . . . . . . "
-    "slime_block barrier iron_trapdoor prismarine sea_lantern hay_block . terracotta coal_block packed_ice "
-    "sunflower white_banner white_wall_banner daylight_detector red_sandstone . . . spruce_fence_gate "
-    "birch_fence_gate jungle_fence_gate dark_oak_fence_gate acacia_fence_gate spruce_fence birch_fence "
-    "jungle_fence dark_oak_fence acacia_fence . . . . . end_rod chorus_plant chorus_flower purpur_block "
-    "purpur_pillar . . . end_stone_bricks beetroots dirt_path end_gateway repeating_command_block "
-    "chain_command_block frosted_ice magma_block nether_wart_block red_nether_bricks bone_block structure_void "
-    "observer".split()))
+_PLAIN = {int(k): v for k, v in (kv.split(":") for kv in (
+    "0:air 2:grass_block 4:cobblestone 6:oak_sapling 7:bedrock 8:water 9:water 10:lava 11:lava 13:gravel "
+    "14:gold_ore 15:iron_ore 16:coal_ore 19:sponge 20:glass 21:lapis_ore 22:lapis_block 23:dispenser "
+    "25:note_block 26:red_bed 27:powered_rail 28:detector_rail 29:sticky_piston 30:cobweb 31:grass 32:dead_bush "
+    "33:piston 34:piston_head 36:moving_piston 37:dandelion 38:poppy 39:brown_mushroom 40:red_mushroom "
+    "41:gold_block 42:iron_block 45:bricks 46:tnt 47:bookshelf 48:mossy_cobblestone 49:obsidian 51:fire "
+    "52:spawner 55:redstone_wire 56:diamond_ore 57:diamond_block 58:crafting_table 59:wheat 60:farmland "
+    "63:oak_sign 66:rail 68:oak_wall_sign 69:lever 70:stone_pressure_plate 72:oak_pressure_plate "
+    "73:redstone_ore 74:redstone_ore 75:redstone_torch 76:redstone_torch 77:stone_button 78:snow 79:ice "
+    "80:snow_block 81:cactus 82:clay 83:sugar_cane 84:jukebox 85:oak_fence 86:carved_pumpkin 87:netherrack "
+    "88:soul_sand 89:glowstone 90:nether_portal 91:jack_o_lantern 92:cake 93:repeater 94:repeater "
+    "97:infested_stone 99:brown_mushroom_block 100:red_mushroom_block 101:iron_bars 102:glass_pane 103:melon "
+    "104:pumpkin_stem 105:melon_stem 106:vine 107:oak_fence_gate 110:mycelium 111:lily_pad 112:nether_bricks "
+    "113:nether_brick_fence 115:nether_wart 116:enchanting_table 117:brewing_stand 118:cauldron 119:end_portal "
+    "121:end_stone 122:dragon_egg 123:redstone_lamp 124:redstone_lamp 127:cocoa 129:emerald_ore "
+    "131:tripwire_hook 132:tripwire 133:emerald_block 137:command_block 138:beacon 139:cobblestone_wall "
+    "140:flower_pot 141:carrots 142:potatoes 143:oak_button 144:skeleton_skull 145:anvil "
+    "147:light_weighted_pressure_plate 148:heavy_weighted_pressure_plate 149:comparator 150:comparator "
+    "151:daylight_detector 152:redstone_block 153:nether_quartz_ore 154:hopper 157:activator_rail 158:dropper "
+    "165:slime_block 166:barrier 168:prismarine 169:sea_lantern 172:terracotta 173:coal_block 174:packed_ice "
+    "175:sunflower 176:white_banner 177:white_wall_banner 178:daylight_detector 183:spruce_fence_gate "
+    "184:birch_fence_gate 185:jungle_fence_gate 186:dark_oak_fence_gate 187:acacia_fence_gate 188:spruce_fence "
+    "189:birch_fence 190:jungle_fence 191:dark_oak_fence 192:acacia_fence 198:end_rod 199:chorus_plant "
+    "200:chorus_flower 201:purpur_block 202:purpur_pillar 206:end_stone_bricks 207:beetroots 208:dirt_path "
+    "209:end_gateway 210:repeating_command_block 211:chain_command_block 212:frosted_ice 213:magma_block "
+    "214:nether_wart_block 215:red_nether_bricks 216:bone_block 217:structure_void 218:observer"
+).split())}
 _BY_DATA: dict[int, tuple[str, ...]] = {
     1: ("stone", "granite", "polished_granite", "diorite", "polished_diorite", "andesite", "polished_andesite"),
     3: ("dirt", "coarse_dirt", "podzol"), 5: tuple(f"{w}_planks" for w in _W), 12: ("sand", "red_sand"),
@@ -121,7 +126,7 @@ def legacy_state(bid: int, data: int, below: tuple[int, int] | None = None) -> s
     if bid == 170:
         return f"minecraft:hay_block[axis={'yxz'[min(data >> 2, 2)]}]"
     name = _PLAIN.get(bid)
-    return None if name in (None, ".") else f"minecraft:{name}"
+    return None if name is None else f"minecraft:{name}"
 
 
 def _door(wood: str, data: int, below: tuple[int, int] | None) -> str:
