@@ -21,6 +21,7 @@ import numpy as np
 
 from mcgen.errors import FormatError
 from mcgen.grid import VoxelGrid
+from mcgen.view.shapes import block_shape
 from mcgen.vocab import color_of
 
 
@@ -82,6 +83,9 @@ def hex_color(rgb: tuple[int, int, int]) -> str:
 def encode_grid(grid: VoxelGrid, name: str, *, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The page's record for one structure (compacted palette, preview colours, encoded blocks).
 
+    ``shapes`` (present when any block is not a full cube) holds, per palette entry, ``None``
+    or the boxes of :func:`mcgen.view.shapes.block_shape`.
+
     Args:
         grid: the structure.
         name: what the thumbnail and title show (usually the file or folder name).
@@ -99,6 +103,9 @@ def encode_grid(grid: VoxelGrid, name: str, *, extra: dict[str, Any] | None = No
         "data": data,
         "meta": g.meta,
     }
+    shapes = [block_shape(st) for st in g.palette]
+    if any(shapes):
+        rec["shapes"] = shapes
     rec.update(extra or {})
     return rec
 

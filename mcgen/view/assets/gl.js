@@ -52,34 +52,27 @@ const FACES = [[0, 1], [0, -1], [1, 1], [1, -1], [2, 1], [2, -1]].map(([a, s]) =
   return { a, b, c, s, n, order };
 });
 
-// Build the vertex buffer for one structure: only faces between a solid and an empty cell.
+// Build the vertex buffer for one structure: full cubes emit only faces between a solid and an
+// empty cell; blocks with a shape (slabs, panes, ...) emit their boxes.
 // Vertex (20 bytes): float32 x, y, z | uint8 r, g, b, ao | uint8 nx+1, ny+1, nz+1, corner.
 MC.buildMesh = function (rec, vox, cutY, withGround) {
-  const [X, Y, Z] = rec.size, top = Math.min(Y - 1, cutY);
+  const [X, Y, Z] = rec.size, top = Math.min(Y - 1, cutY), shapes = rec.shapes || [];
   const cols = rec.colors.map(MC.hexRGB);
-  const solid = (x, y, z) => x >= 0 && y >= 0 && z >= 0 && x < X && y <= top && z < Z && vox[(y * Z + z) * X + x] !== 0;
+  const solid = (x, y, z) => {
+    if (x < 0 || y < 0 || z < 0 || x >= X || y > top || z >= Z) return false;
+    const id = vox[(y * Z + z) * X + x];
+    return id !== 0 && !shapes[id];
+  };
   let faces = 0;
   for (let y = 0; y <= top; y++) for (let z = 0; z < Z; z++) for (let x = 0; x < X; x++) {
-    if (vox[(y * Z + z) * X + x] === 0) continue;
+    const id = vox[(y * Z + z) * X + x];
+    if (id === 0) continue;
+    if (shapes[id]) { faces += 6 * shapes[id].length; continue; }
     faces += !solid(x + 1, y, z) + !solid(x - 1, y, z) + !solid(x, y + 1, z) + !solid(x, y - 1, z) + !solid(x, y, z + 1) + !solid(x, y, z - 1);
   }
   const ground = withGround ? (X + 4) * (Z + 4) : 0;
-  const buf = new ArrayBuffer((faces + ground) * 6 * 20), f32 = new Float32Array(buf), u8 = new Uint8Array(buf);
-  let v = 0;
-  const p = [0, 0, 0], q = [0, 0, 0], ao = [0, 0, 0, 0], pos = [[], [], [], []];
-  const put = (k, rgb, occ, nrm, corner) => {
-    const o = v * 5, ob = v * 20;
-    f32[o] = pos[k][0]; f32[o + 1] = pos[k][1]; f32[o + 2] = pos[k][2];
-    u8[ob + 12] = rgb[0]; u8[ob + 13] = rgb[1]; u8[ob + 14] = rgb[2]; u8[ob + 15] = occ;
-    u8[ob + 16] = nrm[0] + 1; u8[ob + 17] = nrm[1] + 1; u8[ob + 18] = nrm[2] + 1; u8[ob + 19] = corner;
-    v++;
-  };
-  const quad = (rgb, nrm, corners) => {
-    // Split along the diagonal with the brighter pair so AO gradients do not crease.
-    const tri = ao[0] + ao[2] >= ao[1] + ao[3] ? [0, 1, 2, 0, 2, 3] : [1, 2, 3, 1, 3, 0];
-    for (const k of tri) put(k, rgb, ao[k], nrm, corners[k]);
-  };
-  const tint = [0, 0, 0], cornerIds = [0, 0, 0, 0];
+  const m = new MC.MeshWriter((faces + ground) * 6);
+  const tint = [0, 0, 0];
   for (let y = 0; y <= top; y++) for (let z = 0; z < Z; z++) for (let x = 0; x < X; x++) {
     const id = vox[(y * Z + z) * X + x];
     if (id === 0) continue;
@@ -87,49 +80,92 @@ MC.buildMesh = function (rec, vox, cutY, withGround) {
     // A small stable brightness jitter per block gives surfaces some texture.
     const h = ((x * 73856093) ^ (y * 19349663) ^ (z * 83492791)) >>> 0;
     const j = 0.93 + 0.07 * ((h % 1000) / 1000);
-    tint[0] = Math.min(255, base[0] * j); tint[1] = Math.min(255, base[1] * j); tint[2] = Math.min(255, base[2] * j);
-    for (const F of FACES) {
-      p[0] = x; p[1] = y; p[2] = z; p[F.a] += F.s;
-      if (solid(p[0], p[1], p[2])) continue;
-      for (let k = 0; k < 4; k++) {
-        const [i, jj] = F.order[k];
-        q[0] = x; q[1] = y; q[2] = z;
-        q[F.a] += F.s > 0 ? 1 : 0; q[F.b] += i; q[F.c] += jj;
-        pos[k] = [q[0], q[1], q[2]];
-        const db = i ? 1 : -1, dc = jj ? 1 : -1;
-        p[0] = x; p[1] = y; p[2] = z; p[F.a] += F.s;
-        const s1 = (p[F.b] += db, solid(p[0], p[1], p[2])); p[F.b] -= db;
-        const s2 = (p[F.c] += dc, solid(p[0], p[1], p[2]));
-        const cc = (p[F.b] += db, solid(p[0], p[1], p[2]));
-        ao[k] = (s1 && s2 ? 0 : 3 - s1 - s2 - cc) * 85;
-        cornerIds[k] = i + 2 * jj;
-      }
-      quad(tint, F.n, cornerIds);
+    for (let k = 0; k < 3; k++) tint[k] = Math.min(255, base[k] * j);
+    if (shapes[id]) MC.shapeFaces(m, x, y, z, shapes[id], tint, solid);
+    else MC.cubeFaces(m, x, y, z, tint, solid);
+  }
+  if (withGround) MC.groundQuads(rec, solid, m);
+  return { buffer: m.buf, vertices: m.v, faces: m.v / 6 - ground };
+};
+
+MC.MeshWriter = class {
+  constructor(maxVertices) {
+    this.buf = new ArrayBuffer(maxVertices * 20);
+    this.f32 = new Float32Array(this.buf); this.u8 = new Uint8Array(this.buf); this.v = 0;
+    this.pos = [[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]]; this.ao = [0, 0, 0, 0]; this.corner = [0, 0, 0, 0];
+  }
+
+  // Emit the quad in pos/ao/corner as two triangles, split along the diagonal with the
+  // brighter pair so AO gradients do not crease.
+  quad(rgb, nrm) {
+    const ao = this.ao, tri = ao[0] + ao[2] >= ao[1] + ao[3] ? [0, 1, 2, 0, 2, 3] : [1, 2, 3, 1, 3, 0];
+    for (const k of tri) {
+      const o = this.v * 5, ob = this.v * 20, p = this.pos[k], u8 = this.u8;
+      this.f32[o] = p[0]; this.f32[o + 1] = p[1]; this.f32[o + 2] = p[2];
+      u8[ob + 12] = rgb[0]; u8[ob + 13] = rgb[1]; u8[ob + 14] = rgb[2]; u8[ob + 15] = ao[k];
+      u8[ob + 16] = nrm[0] + 1; u8[ob + 17] = nrm[1] + 1; u8[ob + 18] = nrm[2] + 1; u8[ob + 19] = this.corner[k];
+      this.v++;
     }
   }
-  if (withGround) v = MC.groundQuads(rec, solid, put, pos, ao, v);
-  return { buffer: buf, vertices: v, faces };
+};
+
+MC.cubeFaces = function (m, x, y, z, rgb, solid) {
+  const p = [0, 0, 0];
+  for (const F of FACES) {
+    p[0] = x; p[1] = y; p[2] = z; p[F.a] += F.s;
+    if (solid(p[0], p[1], p[2])) continue;
+    for (let k = 0; k < 4; k++) {
+      const [i, j] = F.order[k], q = m.pos[k];
+      q[0] = x; q[1] = y; q[2] = z;
+      q[F.a] += F.s > 0 ? 1 : 0; q[F.b] += i; q[F.c] += j;
+      // Ambient occlusion from the three cells around this corner in the layer in front.
+      const db = i ? 1 : -1, dc = j ? 1 : -1;
+      p[0] = x; p[1] = y; p[2] = z; p[F.a] += F.s;
+      p[F.b] += db; const s1 = solid(p[0], p[1], p[2]); p[F.b] -= db;
+      p[F.c] += dc; const s2 = solid(p[0], p[1], p[2]);
+      p[F.b] += db; const cc = solid(p[0], p[1], p[2]);
+      m.ao[k] = (s1 && s2 ? 0 : 3 - s1 - s2 - cc) * 85;
+      m.corner[k] = i + 2 * j;
+    }
+    m.quad(rgb, F.n);
+  }
+};
+
+// Boxes in sixteenths; a box face lying on the cell boundary is hidden by a solid neighbour.
+MC.shapeFaces = function (m, x, y, z, boxes, rgb, solid) {
+  const cell = [x, y, z], p = [0, 0, 0];
+  for (const b of boxes) {
+    const lo = [b[0] / 16, b[1] / 16, b[2] / 16], hi = [b[3] / 16, b[4] / 16, b[5] / 16];
+    for (const F of FACES) {
+      const edge = F.s > 0 ? hi[F.a] === 1 : lo[F.a] === 0;
+      p[0] = x; p[1] = y; p[2] = z; p[F.a] += F.s;
+      if (edge && solid(p[0], p[1], p[2])) continue;
+      for (let k = 0; k < 4; k++) {
+        const [i, j] = F.order[k], q = m.pos[k];
+        q[F.a] = cell[F.a] + (F.s > 0 ? hi[F.a] : lo[F.a]);
+        q[F.b] = cell[F.b] + (i ? hi[F.b] : lo[F.b]);
+        q[F.c] = cell[F.c] + (j ? hi[F.c] : lo[F.c]);
+        m.ao[k] = 255; m.corner[k] = i + 2 * j;
+      }
+      m.quad(rgb, F.n);
+    }
+  }
 };
 
 // Ground tiles around the footprint, darkened where blocks stand on them.
-MC.groundQuads = function (rec, solid, put, pos, ao, v0) {
-  const [X, , Z] = rec.size, up = [0, 1, 0], ids = [0, 1, 3, 2];
-  const corners = [[0, 0], [0, 1], [1, 1], [1, 0]];
-  let v = v0;
-  const wrap = (k, rgb, occ, nrm, c) => { put(k, rgb, occ, nrm, c); };
+MC.groundQuads = function (rec, solid, m) {
+  const [X, , Z] = rec.size, up = [0, 1, 0], corners = [[0, 0], [0, 1], [1, 1], [1, 0]];
   for (let z = -2; z < Z + 2; z++) for (let x = -2; x < X + 2; x++) {
-    const even = (x + z) & 1, rgb = even ? [58, 64, 76] : [54, 60, 71];
+    const rgb = (x + z) & 1 ? [58, 64, 76] : [54, 60, 71];
     for (let k = 0; k < 4; k++) {
-      const [i, j] = corners[k], cx = x + i, cz = z + j;
-      pos[k] = [cx, -0.01, cz];
+      const [i, j] = corners[k], cx = x + i, cz = z + j, q = m.pos[k];
+      q[0] = cx; q[1] = -0.01; q[2] = cz;
       const n = solid(cx - 1, 0, cz - 1) + solid(cx, 0, cz - 1) + solid(cx - 1, 0, cz) + solid(cx, 0, cz);
-      ao[k] = Math.max(0, 255 - n * 60);
+      m.ao[k] = Math.max(0, 255 - n * 60);
+      m.corner[k] = i + 2 * j;
     }
-    const tri = [0, 1, 2, 0, 2, 3];
-    for (const k of tri) wrap(k, rgb, ao[k], up, ids[k]);
-    v += 6;
+    m.quad(rgb, up);
   }
-  return v;
 };
 
 const VERT = `
@@ -191,7 +227,7 @@ MC.Renderer = class {
   upload(mesh) {
     const gl = this.gl;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.vbo);
-    gl.bufferData(gl.ARRAY_BUFFER, mesh.buffer, gl.STATIC_DRAW);
+    gl.bufferData(gl.ARRAY_BUFFER, new Uint8Array(mesh.buffer, 0, mesh.vertices * 20), gl.STATIC_DRAW);
     this.count = mesh.vertices;
   }
 
