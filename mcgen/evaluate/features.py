@@ -54,21 +54,23 @@ def family_of(state: str) -> int:
     return len(FAMILIES) - 1
 
 
+def family_indices(blocks: np.ndarray, states: list[str]) -> np.ndarray:
+    """``(N, X, Y, Z)`` uint8: 0 for air, ``1 + family`` for a block (compact, for whole datasets)."""
+    lut = np.array([0] + [1 + family_of(s) for s in states[1:]], dtype=np.uint8)
+    return lut[blocks]
+
+
+def one_hot(chan: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """Occupancy + one-hot families of :func:`family_indices` output: float32 ``(N, C, X, Y, Z)``."""
+    chan = torch.as_tensor(chan).long()  # (N, X, Y, Z)
+    x = torch.nn.functional.one_hot(chan, IN_CHANNELS).permute(0, 4, 1, 2, 3).float()  # (N, C, X, Y, Z)
+    x[:, 0] = (chan > 0).float()  # channel 0: occupancy instead of "air"
+    return x
+
+
 def encode(blocks: np.ndarray, states: list[str]) -> torch.Tensor:
-    """One-hot families + occupancy.
-
-    Args:
-        blocks: ``(N, X, Y, Z)`` indices into ``states`` (0 = air).
-        states: block states.
-
-    Returns:
-        float32 tensor ``(N, IN_CHANNELS, X, Y, Z)``.
-    """
-    lut = np.array([0] + [1 + family_of(s) for s in states[1:]], dtype=np.int64)
-    chan = torch.from_numpy(lut[blocks])  # (N, X, Y, Z): 0 air, 1.. family
-    onehot = torch.nn.functional.one_hot(chan, IN_CHANNELS).permute(0, 4, 1, 2, 3).float()  # (N, C, X, Y, Z)
-    onehot[:, 0] = (chan > 0).float()  # channel 0: occupancy instead of "air"
-    return onehot
+    """One-hot families + occupancy of ``(N, X, Y, Z)`` indices into ``states``: ``(N, C, X, Y, Z)``."""
+    return one_hot(family_indices(blocks, states))
 
 
 class FeatureNet(nn.Module):

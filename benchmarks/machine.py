@@ -1,0 +1,50 @@
+"""One description of the machine a benchmark figure came from (shared by the benchmark scripts)."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_gib() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                return round(int(line.split()[1]) / 2**20, 1)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def describe_machine() -> dict:
+    """CPU model, usable cores, memory, GPU (if torch sees one), OS, Python and torch versions."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    info = {"cpu": _cpu_model(), "cores": cores, "memory_gib": _memory_gib(), "gpu": None,
+            "os": platform.platform(terse=True), "python": platform.python_version(), "torch": None}
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+        if torch.cuda.is_available():
+            info["gpu"] = torch.cuda.get_device_name(0)
+    except ImportError:
+        pass
+    return info
+
+
+def machine_line(m: dict) -> str:
+    """``m`` as one short line for a Markdown table or caption."""
+    gpu = f", GPU {m['gpu']}" if m.get("gpu") else ", no GPU"
+    mem = f", {m['memory_gib']} GiB RAM" if m.get("memory_gib") else ""
+    return f"{m.get('cpu')} ({m.get('cores')} cores{mem}){gpu}; {m.get('os')}; Python {m.get('python')}, torch {m.get('torch')}"

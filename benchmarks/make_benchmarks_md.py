@@ -1,0 +1,214 @@
+"""Write ``BENCHMARKS.md`` from benchmark runs: nothing in it is typed by hand.
+
+Usage::
+
+    python benchmarks/make_benchmarks_md.py               # run the speed scripts here, then write BENCHMARKS.md
+    python benchmarks/make_benchmarks_md.py --no-run      # only re-render from benchmarks/results/*.json
+    python benchmarks/make_benchmarks_md.py --capture-only  # run and save results (e.g. on a GPU machine)
+
+Every speed script (``SPEED_SCRIPTS``) runs as a subprocess with small settings (``--quick`` when
+its ``--help`` offers it; ``MCGEN_BENCH_QUICK=1`` in its environment either way); its printed
+table is captured verbatim into ``benchmarks/results/speed_<script>_<machine>.json`` together with
+the machine, the command, the date and the exit code. Evaluations of trained runs come from
+``benchmarks/results/eval_*.json``, written by ``benchmarks/eval_recipe.py``. The document is
+rendered from all result files, so figures captured on another machine (a lent GPU) appear too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+RESULTS = BENCH / "results"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+
+from machine import describe_machine, machine_line  # noqa: E402
+
+# script -> what it measures (owners: sampling = model engineer, training = trainer, ...)
+SPEED_SCRIPTS = {
+    "sample_speed.py": "Sampling speed",
+    "train_speed.py": "Training throughput and MFU",
+    "export_speed.py": "Export speed",
+    "paste_speed.py": "World paste speed",
+    "eval_speed.py": "Evaluation cost and metric calibration",
+}
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _machine_tag(m: dict) -> str:
+    name = m.get("gpu") or f"cpu{m.get('cores')}"
+    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower()
+
+
+def run_speed_script(script: str, timeout: int, extra: list[str]) -> dict:
+    """Run one speed script with small settings; capture its output, exit code and wall time."""
+    path = BENCH / script
+    result = {"kind": "speed", "script": script, "machine": describe_machine(), "date": _now()}
+    if not path.is_file():
+        return {**result, "missing": True}
+    env = {**os.environ, "MCGEN_BENCH_QUICK": "1", "PYTHONPATH": str(ROOT)}
+    args = list(extra)
+    if not args:
+        try:
+            helptext = subprocess.run([sys.executable, str(path), "--help"], capture_output=True, text=True,
+                                      timeout=120, env=env, cwd=ROOT).stdout
+        except subprocess.TimeoutExpired:
+            helptext = ""
+        args = ["--quick"] if "--quick" in helptext else []
+    cmd = [sys.executable, f"benchmarks/{script}", *args]
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
+        code, stdout, stderr = proc.returncode, proc.stdout, proc.stderr
+    except subprocess.TimeoutExpired as exc:
+        code, stdout, stderr = "timeout", exc.stdout or "", f"killed after {timeout}s"
+        stdout = stdout.decode() if isinstance(stdout, bytes) else stdout
+    return {**result, "command": "python " + " ".join(cmd[1:]), "exit_code": code,
+            "seconds": round(time.perf_counter() - t0, 1), "stdout": stdout, "stderr_tail": (stderr or "")[-2000:]}
+
+
+def capture(timeout: int, only: list[str] | None, extra: dict[str, list[str]]) -> list[Path]:
+    """Run the speed scripts and save each capture under ``benchmarks/results/``."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    written = []
+    for script in SPEED_SCRIPTS:
+        if only and script not in only:
+            continue
+        print(f"running {script} ...", file=sys.stderr, flush=True)
+        res = run_speed_script(script, timeout, extra.get(script, []))
+        out = RESULTS / f"speed_{Path(script).stem}_{_machine_tag(res['machine'])}.json"
+        out.write_text(json.dumps(res, indent=1) + "\n")
+        written.append(out)
+    return written
+
+
+def _load_results() -> list[dict]:
+    out = []
+    for p in sorted(RESULTS.glob("*.json")):
+        try:
+            d = json.loads(p.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        d["_file"] = p.relative_to(ROOT).as_posix()
+        out.append(d)
+    return out
+
+
+def _fence(text: str) -> list[str]:
+    return ["```", text.rstrip("\n"), "```"]
+
+
+def render_eval(d: dict) -> list[str]:
+    """One trained recipe: training, sampling and the full evaluation table."""
+    from mcgen.evaluate import format_table
+
+    tr, sm = d.get("training", {}), d.get("sampling", {})
+    cfg = tr.get("config", {})
+    lines = [f"### Recipe `{d['name']}`", "",
+             f"- machine: {machine_line(d['machine'])}", f"- command: `{d['command']}`", f"- date: {d['date']}",
+             f"- source: `{d['_file']}`; checkpoint `{d.get('checkpoint')}` (step {d.get('step')})"]
+    if cfg:
+        keys = [k for k in ("preset", "grid_size", "dataset", "steps", "batch_size", "lr", "device") if k in cfg]
+        lines.append("- training config: " + ", ".join(f"{k}={cfg[k]}" for k in keys))
+    lines.append(f"- training: {tr.get('steps')} steps in {tr.get('seconds')} s, final loss {tr.get('final_loss')}")
+    lines.append(f"- sampling: {sm.get('num_samples')} samples, {sm.get('sampler')} {sm.get('steps')} steps on "
+                 f"{sm.get('device')}: {sm.get('seconds')} s ({sm.get('per_sample_s')} s/sample)")
+    lines.append(f"- evaluation: {d.get('evaluation_seconds')} s")
+    return [*lines, "", *_fence(format_table(d["report"])), ""]
+
+
+def render_speed(d: dict) -> list[str]:
+    title = SPEED_SCRIPTS.get(d["script"], d["script"])
+    lines = [f"### {title} (`benchmarks/{d['script']}`)", ""]
+    if d.get("missing"):
+        return [*lines, f"`benchmarks/{d['script']}` does not exist yet (checked {d['date']}).", ""]
+    lines += [f"- machine: {machine_line(d['machine'])}", f"- command: `{d['command']}`",
+              f"- date: {d['date']}; exit code {d['exit_code']}; {d['seconds']} s; source `{d['_file']}`", ""]
+    if d.get("exit_code") != 0:
+        lines += ["The script failed; the end of its error output:", "", *_fence(d.get("stderr_tail") or "(none)"), ""]
+    return [*lines, "Output, verbatim:", "", *_fence(d.get("stdout") or "(no output)"), ""]
+
+
+def render_feature_net() -> list[str]:
+    from mcgen.evaluate.features import DEFAULT_PATH, load_net
+
+    try:
+        _, meta = load_net()
+    except Exception as exc:  # noqa: BLE001 - the document should still be written
+        return [f"Feature net not available: {exc}", ""]
+    i = meta["info"]
+    return [f"- file: `mcgen/evaluate/{DEFAULT_PATH.name}` ({DEFAULT_PATH.stat().st_size // 1024} KiB), "
+            f"{len(meta['labels'])} archetypes: {', '.join(meta['labels'])}",
+            f"- held-out accuracy: **{i.get('heldout_accuracy')}** on {i.get('heldout_count')} builds "
+            f"(dataset seed {i.get('heldout_seed')}); train accuracy {i.get('train_accuracy')} on {i.get('train_count')}",
+            f"- machine: {i.get('machine')}, torch {i.get('torch')}; {i.get('train_seconds')} s training",
+            f"- command: `{i.get('command')}`", f"- date: {i.get('date')}", ""]
+
+
+def render(results: list[dict], argv: list[str]) -> str:
+    """The whole document."""
+    lines = ["# Benchmarks", "",
+             f"Generated by `python benchmarks/make_benchmarks_md.py {' '.join(argv)}`".rstrip() + f" on {_now()} "
+             f"(this machine: {machine_line(describe_machine())}).",
+             "Every figure below was written by a script, with the machine, command and date it came from; "
+             "none is typed by hand. Re-run the command to refresh.", "",
+             "## Quality of trained recipes (`mcgen evaluate`)", "",
+             "Each table: the metric for the generated samples, its real-vs-real baseline (one half of the "
+             "reference set against the other) and a bootstrap 95% interval; then the issue's targets "
+             "(plausible >= 0.95, block-histogram and feature distance within 2x baseline, < 5% near-copies).", ""]
+    evals = [d for d in results if d.get("kind") == "eval_recipe"]
+    for d in evals:
+        lines += render_eval(d)
+    if not evals:
+        lines += ["No trained run has been evaluated yet. After training, run "
+                  "`python benchmarks/eval_recipe.py --outputs outputs/ --reference dataset/ --name tiny-cpu`.", ""]
+    lines += ["## Evaluation feature net", "", *render_feature_net(), "## Speed benchmarks", ""]
+    speeds = [d for d in results if d.get("kind") == "speed"]
+    for script in SPEED_SCRIPTS:
+        found = [d for d in speeds if d["script"] == script]
+        for d in found:
+            lines += render_speed(d)
+        if not found:
+            lines += [f"### {SPEED_SCRIPTS[script]} (`benchmarks/{script}`)", "", "Not run yet.", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    p = argparse.ArgumentParser(description="Run the benchmark scripts and write BENCHMARKS.md.")
+    p.add_argument("--no-run", action="store_true", help="do not run the speed scripts; render saved results")
+    p.add_argument("--capture-only", action="store_true", help="run and save results, do not write BENCHMARKS.md")
+    p.add_argument("--only", nargs="*", default=None, help="run only these scripts (e.g. sample_speed.py)")
+    p.add_argument("--args", action="append", default=[], metavar="SCRIPT=ARGS",
+                   help="arguments for one script instead of --quick, e.g. 'train_speed.py=--steps 5'")
+    p.add_argument("--timeout", type=int, default=900, help="seconds per script")
+    p.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    a = p.parse_args(argv)
+    extra = {k: v.split() for k, _, v in (s.partition("=") for s in a.args)}
+    if not a.no_run:
+        for path in capture(a.timeout, a.only, extra):
+            print(f"saved {path.relative_to(ROOT)}", file=sys.stderr)
+    if a.capture_only:
+        return 0
+    from mcgen.fsutil import atomic_write_text
+
+    atomic_write_text(a.out, render(_load_results(), argv))
+    print(f"wrote {a.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
