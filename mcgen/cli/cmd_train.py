@@ -1,9 +1,76 @@
-"""CLI commands: train (placeholder until its issue lands)."""
+"""CLI command: ``mcgen train`` (the only place ``mcgen`` imports the ``trainer`` package).
+
+Every flag defaults to ``None`` here so that precedence is defaults < ``--config FILE`` <
+flags given on the command line; the real defaults live in :class:`trainer.config.TrainConfig`.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from mcgen.cli.common import out, say
+
+_H = "Defaults in brackets; --config FILE (TOML) may set any of them."
+
+
+def train_cmd(
+    data: Path = typer.Option(None, "--data", help="Dataset folder (from `mcgen dataset synth`). [dataset/]"),
+    out_dir: Path = typer.Option(None, "--out", help="Output folder for checkpoints, samples, logs. [outputs/]"),
+    model_size: str = typer.Option(None, "--model-size", help="tiny, small, base or large. [small]"),
+    patch_size: int = typer.Option(None, "--patch-size", help="Patch edge 2, 4 or 8. [preset's]"),
+    epochs: int = typer.Option(None, "--epochs", help="Passes over the dataset. [50]"),
+    max_steps: int = typer.Option(None, "--max-steps", help="Stop after this many optimizer steps (overrides --epochs)."),
+    batch_size: int = typer.Option(None, "--batch-size", help="Global batch per optimizer step, split over processes. [8]"),
+    grad_accum: int = typer.Option(None, "--grad-accum", help="Micro-steps per optimizer step. [1]"),
+    lr: float = typer.Option(None, "--lr", help="Peak learning rate (AdamW). [1e-4]"),
+    lr_schedule: str = typer.Option(None, "--lr-schedule", help="After warmup: constant or cosine. [cosine]"),
+    warmup_steps: int = typer.Option(None, "--warmup-steps", help="Linear LR warmup (at most a fifth of the run). [100]"),
+    ema_decay: float = typer.Option(None, "--ema-decay", help="Largest EMA decay, reached after warmup. [0.999]"),
+    label_dropout: float = typer.Option(None, "--label-dropout", help="Share of labels replaced by the null label. [0.1]"),
+    sample_every: int = typer.Option(None, "--sample-every", help="Sample from the EMA model every N steps (0 = never). [5]"),
+    samples_per_step: int = typer.Option(None, "--samples-per-step", help="Samples drawn each time. [2]"),
+    sample_steps: int = typer.Option(None, "--sample-steps", help="DDIM steps for those samples. [10]"),
+    ckpt_every: int = typer.Option(None, "--ckpt-every", help="Checkpoint every N steps (and at the end). [50]"),
+    keep_last: int = typer.Option(None, "--keep-last", help="Keep only the newest K step_*.pt (0 = all). [0]"),
+    eval_every: int = typer.Option(None, "--eval-every", help="Evaluate samples every N steps (0 = never). [0]"),
+    log_every: int = typer.Option(None, "--log-every", help="Log loss etc. every N steps. [10]"),
+    resume: str = typer.Option(None, "--resume", help="Checkpoint to continue from, or 'auto' (latest.pt if any)."),
+    seed: int = typer.Option(None, "--seed", help="Seed for weights, data order and noise. [0]"),
+    device: str = typer.Option(None, "--device", help="auto, cpu, cuda or cuda:N. [auto]"),
+    amp: str = typer.Option(None, "--amp", help="auto (bf16 on CUDA, fp32 on CPU), bf16, fp16 or fp32. [auto]"),
+    workers: int = typer.Option(None, "--workers", help="Threads reading the dataset (0 = auto). [0]"),
+    no_augment: bool = typer.Option(False, "--no-augment", help="Turn off the 8-symmetry augmentation."),
+    compile_: bool = typer.Option(False, "--compile", help="torch.compile the model (GPU)."),
+    config: Path = typer.Option(None, "--config", help="TOML file with any of these settings."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display (files are still written)."),
+) -> None:
+    """Train the diffusion model on a dataset; writes checkpoints, samples, progress.png, loss.png."""
+    from trainer import build_config, train  # noqa: PLC0415 - torch only when training
+    from trainer.loop import TrainingInterrupted  # noqa: PLC0415
+
+    cfg = build_config(
+        config, data=_s(data), out=_s(out_dir), model_size=model_size, patch_size=patch_size, epochs=epochs,
+        max_steps=max_steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr, lr_schedule=lr_schedule,
+        warmup_steps=warmup_steps, ema_decay=ema_decay, label_dropout=label_dropout, sample_every=sample_every,
+        samples_per_step=samples_per_step, sample_steps=sample_steps, ckpt_every=ckpt_every, keep_last=keep_last,
+        eval_every=eval_every, log_every=log_every, resume=resume, seed=seed, device=device, amp=amp,
+        workers=workers, augment=False if no_augment else None, compile=True if compile_ else None)
+    try:
+        summary = train(cfg, progress=not quiet)
+    except TrainingInterrupted as exc:
+        say(f"mcgen: interrupted at step {exc.step}; checkpoint {exc.checkpoint}; continue with --resume auto")
+        raise typer.Exit(130) from None
+    loss = summary.get("final_loss")
+    out(f"trained {summary['steps']} steps in {summary['seconds']:.1f} s"
+        + (f", final loss {loss:.4f}" if loss is not None else "") + f"; checkpoint {summary['latest_checkpoint']}")
+
+
+def _s(p: Path | None) -> str | None:
+    return None if p is None else str(p)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
+    app.command("train", epilog=_H)(train_cmd)
