@@ -109,3 +109,47 @@ class RegionReader:
                 for j in range(sy):
                     out[i, j, k] = self.block(x0 + i, y0 + j, z0 + k)
         return out
+
+
+# --- helpers shared by the world tests ------------------------------------------------------
+
+def chunk_status(reader: RegionReader, cx: int, cz: int) -> str | None:
+    """``Status`` of a chunk without the ``minecraft:`` prefix, None when absent."""
+    root = reader.root(cx, cz)
+    if root is None:
+        return None
+    return str(root.get("Level", root).get("Status", "")).removeprefix("minecraft:")
+
+
+def find_full_block(reader: RegionReader, near: tuple[int, int], w: int = 2, d: int = 2,
+                    search: int = 12) -> tuple[int, int]:
+    """A chunk ``(cx, cz)`` such that the ``w x d`` chunks from it are all fully generated."""
+    c0x, c0z = near
+    for r in range(search):
+        for cx in range(c0x - r, c0x + r + 1):
+            for cz in range(c0z - r, c0z + r + 1):
+                if all(chunk_status(reader, cx + i, cz + k) == "full" for i in range(w) for k in range(d)):
+                    return cx, cz
+    raise AssertionError(f"no {w}x{d} block of full chunks near {near}")
+
+
+def tree_digest(world: Path, skip: tuple[str, ...] = ("mcgen_backups", "session.lock")) -> dict[str, bytes]:
+    """Relative path -> contents of every file in a save (except ``skip``)."""
+    out = {}
+    for p in sorted(Path(world).rglob("*")):
+        rel = p.relative_to(world).as_posix()
+        if p.is_file() and not rel.startswith(skip):
+            out[rel] = p.read_bytes()
+    return out
+
+
+def column_states(reader: RegionReader, cx: int, cz: int, y0: int, y1: int) -> np.ndarray:
+    """(16, y1 - y0, 16) object array of one chunk's states between ``y0`` and ``y1``."""
+    root = reader.root(cx, cz)
+    secs = chunk_sections(root) if root is not None else {}
+    out = np.full((16, y1 - y0, 16), "minecraft:air", dtype=object)
+    for cy, arr in secs.items():
+        lo, hi = max(y0, cy * 16), min(y1, cy * 16 + 16)
+        if lo < hi:
+            out[:, lo - y0:hi - y0, :] = arr[:, lo - cy * 16:hi - cy * 16, :]
+    return out

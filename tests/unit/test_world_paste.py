@@ -1,0 +1,131 @@
+"""Pasting into the real fixture saves (1.16.5, 1.17.1, 1.18, 1.21.3) and re-reading every block
+through amulet and through the independent region reader in ``world_anvil``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mcgen.grid import VoxelGrid
+from mcgen.vocab import DEFAULT_VOCAB
+from mcgen.world import Placement, paste, read_level_info
+from mcgen.world.blockinfo import is_ground
+from tests.unit.world_anvil import RegionReader, column_states, find_full_block, tree_digest
+
+pytestmark = pytest.mark.world
+
+WORLDS = ["mc1_16_5_flat_everyblock", "mc1_17_1_vanilla_terrain", "mc1_18_superflat", "mc1_21_3_flat_redstone"]
+
+
+def test_grid(size=(20, 10, 20), seed=0) -> VoxelGrid:
+    """Random vocabulary blocks (about half air) plus a row of torches and lanterns."""
+    rng = np.random.default_rng(seed)
+    states = list(DEFAULT_VOCAB.states)
+    blocks = rng.integers(1, len(states), size)
+    blocks[rng.random(size) < 0.5] = 0
+    blocks[:, -1, 0] = states.index("minecraft:torch")
+    return VoxelGrid(blocks, states).compact()
+
+
+test_grid.__test__ = False  # a helper, not a test
+
+
+def _expected(state: str, dv: int) -> str:
+    """Leaves have no ``waterlogged`` before 1.19 (DataVersion 3105); the world drops it."""
+    if dv < 3105 and "_leaves[" in state:
+        return state.replace(",waterlogged=false", "")
+    return state
+
+
+def _drop_waterlogged(name: str, props: dict) -> tuple[str, dict]:
+    return name, {k: v for k, v in props.items() if k != "waterlogged"}
+
+
+def _amulet_states(world, box_min, size, dv):
+    """States read back through amulet's own API (waterlogging is a separate layer there)."""
+    import amulet
+
+    level = amulet.load_level(str(world))
+    try:
+        out = np.empty(size, dtype=object)
+        for x, y, z in np.ndindex(*size):
+            b = level.get_version_block(box_min[0] + x, box_min[1] + y, box_min[2] + z, "minecraft:overworld", ("java", dv))[0]
+            props = {k: str(v.py_str) for k, v in b.properties.items()}
+            out[x, y, z] = _drop_waterlogged(b.namespaced_name, props)
+        return out
+    finally:
+        level.close()
+
+
+@pytest.mark.parametrize("name", WORLDS)
+def test_paste_rereads_exactly_and_leaves_the_rest_alone(world_copy, name):
+    world = world_copy(name)
+    before = RegionReader(world)
+    spawn = read_level_info(world).spawn
+    cx, cz = find_full_block(before, (spawn[0] >> 4, spawn[2] >> 4))
+    grid = test_grid()
+    x0, z0 = cx * 16 + 6, cz * 16 + 6  # spans 2 x 2 chunks
+    level_dat = (world / "level.dat").read_bytes()
+
+    report = paste(world, [Placement(grid, x0, None, z0, name="t")])
+
+    box = report.boxes[0]
+    y0 = box.min[1]
+    assert box.max == (x0 + 19, y0 + 9, z0 + 19)
+    assert len(report.chunks) == 4 and report.backup_id
+    after = RegionReader(world)
+    dv = read_level_info(world).data_version
+    want = np.array([_expected(s, dv) for s in grid.palette], dtype=object)[grid.blocks]
+    got = after.box(x0, y0, z0, *grid.size)
+    assert (got == want).all(), f"first mismatch {np.argwhere(got != want)[:1]}"
+    # every block outside the box, in every touched chunk, is as it was
+    lo, hi = y0 - 40, y0 + 50
+    for (kx, kz) in report.chunks:
+        a, b = column_states(before, kx, kz, lo, hi), column_states(after, kx, kz, lo, hi)
+        inside = np.zeros(a.shape, dtype=bool)
+        xs = slice(max(0, x0 - kx * 16), max(0, min(16, x0 + 20 - kx * 16)))
+        zs = slice(max(0, z0 - kz * 16), max(0, min(16, z0 + 20 - kz * 16)))
+        inside[xs, y0 - lo:y0 - lo + 10, zs] = True
+        assert (a[~inside] == b[~inside]).all()
+        root = after.root(kx, kz)
+        lvl = root.get("Level", root)
+        assert int(lvl["isLightOn"]) == 0  # the game relights these chunks on load
+        secs = lvl.get("sections", lvl.get("Sections"))
+        assert not any("BlockLight" in s or "SkyLight" in s for s in secs)
+    assert (world / "level.dat").read_bytes() == level_dat
+    # amulet agrees with the raw reader
+    via_amulet = _amulet_states(world, box.min, grid.size, dv)
+    from mcgen.blocks import parse_state
+
+    for (x, y, z), state in np.ndenumerate(want):
+        assert via_amulet[x, y, z] == _drop_waterlogged(*parse_state(state)), (x, y, z, state)
+
+
+def test_untouched_chunks_keep_their_bytes(world_copy):
+    world = world_copy("mc1_18_superflat")
+    before = RegionReader(world)
+    report = paste(world, [Placement(test_grid((8, 4, 8)), 40, None, 40)])
+    after = RegionReader(world)
+    touched = set(report.chunks)
+    for cx in range(0, 8):
+        for cz in range(0, 8):
+            if (cx, cz) not in touched and before.root(cx, cz) is not None:
+                assert after.root(cx, cz) == before.root(cx, cz)
+
+
+def test_building_rests_on_the_highest_ground_of_its_footprint(world_copy):
+    world = world_copy("mc1_17_1_vanilla_terrain")
+    reader = RegionReader(world)
+    spawn = read_level_info(world).spawn
+    cx, cz = find_full_block(reader, (spawn[0] >> 4, spawn[2] >> 4))
+    x0, z0 = cx * 16 + 3, cz * 16 + 3
+    grid = test_grid((12, 8, 12), seed=3)
+    grid.blocks[:, 0, :] = 0  # an empty bottom layer: the first solid layer must touch the ground
+    cols = column_states(reader, cx, cz, 0, 256)[3:15, :, 3:15]
+    ground = np.vectorize(lambda s: is_ground(s.split("[")[0].split(":")[1]))(cols)
+    tops = 255 - np.argmax(ground[:, ::-1, :], axis=1)
+    report = paste(world, [Placement(grid, x0, None, z0)], backup=False)
+    box = report.boxes[0]
+    assert box.surface_y == int(tops.max())
+    assert box.min[1] == tops.max()  # layer 0 is air, layer 1 sits on the ground
+    assert not list((world / "mcgen_backups").glob("*"))
