@@ -29,6 +29,12 @@ NEW_WORLD_VERSIONS: dict[str, int] = {
     "1.21.3": 4082, "1.21.4": 4189, "1.21.5": 4325, "1.21.6": 4435, "1.21.7": 4438,
     "1.21.8": 4440,
 }
+# Release names for DataVersions ``world info`` may meet that ``world new`` does not write.
+KNOWN_VERSIONS: dict[str, int] = {
+    "1.16": 2566, "1.16.1": 2567, "1.16.2": 2578, "1.16.3": 2580, "1.16.4": 2584, **NEW_WORLD_VERSIONS,
+    "1.21.9": 4554, "1.21.10": 4556, "1.21.11": 4671, "26.1": 4786, "26.1.1": 4788, "26.1.2": 4790,
+    "26.2": 4903, "26.3": 5023,
+}
 DEFAULT_NEW_VERSION = "1.21.3"
 FLAT_LAYERS = (("minecraft:bedrock", 1), ("minecraft:dirt", 2), ("minecraft:grass_block", 1))
 
@@ -85,7 +91,7 @@ def read_level_info(world: Path) -> LevelInfo:
     if isinstance(version, nbt.CompoundTag) and isinstance(version.get("Name"), nbt.StringTag):
         name = version["Name"].py_str
     if not name:
-        name = next((k for k, v in NEW_WORLD_VERSIONS.items() if v == dv_int), f"DataVersion {dv_int}")
+        name = next((k for k, v in KNOWN_VERSIONS.items() if v == dv_int), f"DataVersion {dv_int}")
     gen = ""
     try:
         gen = data["WorldGenSettings"]["dimensions"]["minecraft:overworld"]["generator"]["type"].py_str
@@ -180,8 +186,8 @@ def build_level_dat(name: str, mc_version: str, spawn: tuple[int, int, int], *, 
         "GameRules": nbt.CompoundTag({"doMobSpawning": nbt.StringTag("false"),
                                       "doDaylightCycle": nbt.StringTag("false"),
                                       "doWeatherCycle": nbt.StringTag("false")}),
-        "CustomBossEvents": nbt.CompoundTag({}), "ScheduledEvents": nbt.ListTag([]),
-        "DataPacks": nbt.CompoundTag({"Enabled": nbt.ListTag([nbt.StringTag("vanilla")]), "Disabled": nbt.ListTag([])}),
+        "CustomBossEvents": nbt.CompoundTag({}), "ScheduledEvents": nbt.ListTag([], 0),
+        "DataPacks": nbt.CompoundTag({"Enabled": nbt.ListTag([nbt.StringTag("vanilla")]), "Disabled": nbt.ListTag([], 0)}),
         "WorldGenSettings": nbt.CompoundTag({
             "seed": nbt.LongTag(seed - (1 << 63) if seed >= (1 << 63) else seed),
             "generate_features": nbt.ByteTag(0), "bonus_chest": nbt.ByteTag(0),
