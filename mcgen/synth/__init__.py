@@ -82,8 +82,8 @@ def generate_sample(seed: int, index: int, size: int = 16, *, label: str | None 
 
 
 def _digest(grid: VoxelGrid) -> bytes:
-    states = np.array(grid.palette)[grid.blocks]
-    return hashlib.sha1("\n".join(states.ravel().tolist()).encode()).digest()
+    index = grid.remap(list(DEFAULT_VOCAB.states)).astype(np.uint16)
+    return hashlib.sha1(index.tobytes()).digest()
 
 
 def _one(args: tuple[int, int, int, int]) -> VoxelGrid:
@@ -161,13 +161,15 @@ def check_sample(grid: VoxelGrid, size: int | None = None) -> list[str]:
 
 def _door_problems(grid: VoxelGrid) -> list[str]:
     out = []
-    states = np.array(grid.palette, dtype=object)[grid.blocks]
-    for x, y, z in np.argwhere(np.char.find(states.astype(str), "_door[") >= 0):
-        s = states[x, y, z]
-        if "half=lower" in s:
-            above = states[x, y + 1, z] if y + 1 < grid.size[1] else ""
-            if above != s.replace("half=lower", "half=upper"):
+    pal = grid.palette
+    for i in (i for i, st in enumerate(pal) if "_door[" in st and "half=lower" in st):
+        upper = pal.index(pal[i].replace("half=lower", "half=upper")) if pal[i].replace("half=lower", "half=upper") in pal else -1
+        for x, y, z in np.argwhere(grid.blocks == i):
+            if y + 1 >= grid.size[1] or grid.blocks[x, y + 1, z] != upper:
                 out.append(f"door at {(int(x), int(y), int(z))} lacks its upper half")
-        elif y == 0 or states[x, y - 1, z] != s.replace("half=upper", "half=lower"):
-            out.append(f"door at {(int(x), int(y), int(z))} lacks its lower half")
+    for i in (i for i, st in enumerate(pal) if "_door[" in st and "half=upper" in st):
+        lower = pal.index(pal[i].replace("half=upper", "half=lower")) if pal[i].replace("half=upper", "half=lower") in pal else -1
+        for x, y, z in np.argwhere(grid.blocks == i):
+            if y == 0 or grid.blocks[x, y - 1, z] != lower:
+                out.append(f"door at {(int(x), int(y), int(z))} lacks its lower half")
     return out

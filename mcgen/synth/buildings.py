@@ -32,7 +32,7 @@ def _weather(c: Canvas, material: str, p: float) -> None:
 def house(c: Canvas, big: bool) -> None:
     """Gabled house: foundation, framed walls, door, windows, stair roof, maybe chimney/porch."""
     r = c.rng
-    w, d = (ri(r, 9, 17), ri(r, 7, 13)) if big else (ri(r, 5, 9), ri(r, 5, 7))
+    w, d = (ri(r, 11, 19), ri(r, 8, 13)) if big else (ri(r, 5, 9), ri(r, 5, 7))
     storeys = 2 if big and chance(r, 0.7) else 1
     h1 = ri(r, 4, 5) if big else ri(r, 3, 4)
     h = h1 * storeys
@@ -86,10 +86,10 @@ def hut(c: Canvas, big: bool) -> None:
     """Small hut: square with log posts or round, one door, thatch (hay) or plank stepped roof."""
     r = c.rng
     round_ = chance(r, 0.35)
-    rad = ri(r, 3, 4) if big else ri(r, 2, 3)
+    rad = ri(r, 4, 6) if big else ri(r, 2, 3)
     n = 2 * rad + 1
     mask = disk(rad, square=not round_)
-    h = ri(r, 3, 4) if big else ri(r, 2, 3)
+    h = ri(r, 4, 5) if big else ri(r, 2, 3)
     c.place(n + 2, n + 2)
     c.ox, c.oz = c.ox + 1, c.oz + 1
     wall = blk(pick(r, ("oak_planks", "spruce_planks", "dirt", "cobblestone", "birch_planks", "mossy_cobblestone")))
@@ -179,8 +179,8 @@ def lighthouse(c: Canvas, big: bool) -> None:
 def windmill(c: Canvas, big: bool) -> None:
     """Square mill house with a stone base, gable roof and four cloth sails on the front."""
     r = c.rng
-    b = ri(r, 7, 9) if big else ri(r, 5, 6)
-    h = ri(r, 12, 15) if big else ri(r, 6, 8)
+    b = ri(r, 8, 11) if big else ri(r, 5, 6)
+    h = ri(r, 13, 16) if big else ri(r, 6, 8)
     arm = ri(r, 9, 12) if big else ri(r, 5, 6)
     arm = min(arm, (c.size - 1) // 2, h - 1)
     width = max(b, 2 * arm + 1)
@@ -203,12 +203,13 @@ def windmill(c: Canvas, big: bool) -> None:
     hub = h - 1
     c.fill(cx, hub, b - 1, cx, hub, b, log("oak", "z"))
     spar = log("oak", "y"), log("oak", "x")
-    cloth = blk(pick(r, ("white_wool", "white_wool", "red_wool", "birch_planks")))
+    cloth = blk(pick(r, ("white_wool", "white_wool", "red_wool")))
+    cw = 3 if big else 2  # sail width
     c.fill(cx, hub + 1, b, cx, hub + arm, b, spar[0])
     c.fill(cx, hub - arm, b, cx, hub - 1, b, spar[0])
     c.fill(cx - arm, hub, b, cx - 1, hub, b, spar[1])
     c.fill(cx + 1, hub, b, cx + arm, hub, b, spar[1])
-    c.fill(cx - 2, hub + 2, b, cx - 1, hub + arm, b, cloth)
-    c.fill(cx + 1, hub - arm, b, cx + 2, hub - 2, b, cloth)
-    c.fill(cx - arm, hub - 2, b, cx - 2, hub - 1, b, cloth)
-    c.fill(cx + 2, hub + 1, b, cx + arm, hub + 2, b, cloth)
+    c.fill(cx - cw, hub + 2, b, cx - 1, hub + arm, b, cloth)
+    c.fill(cx + 1, hub - arm, b, cx + cw, hub - 2, b, cloth)
+    c.fill(cx - arm, hub - cw, b, cx - 2, hub - 1, b, cloth)
+    c.fill(cx + 2, hub + 1, b, cx + arm, hub + cw, b, cloth)

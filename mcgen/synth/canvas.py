@@ -171,24 +171,29 @@ def fix_connections(a: np.ndarray, fence_fallback: int, pane_fallback: int) -> n
 
 def components(solid: np.ndarray) -> np.ndarray:
     """Label 6-connected components of a boolean ``(X, Y, Z)`` mask (0 = empty, 1.. = piece)."""
-    labels = np.zeros(solid.shape, np.int32)
     X, Y, Z = solid.shape
-    steps = ((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1))
+    # Work on a padded, flattened copy so that neighbours are plain integer offsets.
+    pad = np.pad(solid, 1)
+    flat = pad.ravel().tolist()
+    sy, sx = Z + 2, (Y + 2) * (Z + 2)
+    steps = (1, -1, sy, -sy, sx, -sx)
+    labels = [0] * len(flat)
     n = 0
-    for start in map(tuple, np.argwhere(solid)):
+    for start in np.flatnonzero(pad).tolist():
         if labels[start]:
             continue
         n += 1
         labels[start] = n
-        todo = deque([start])
+        todo = [start]
         while todo:
-            x, y, z = todo.popleft()
-            for dx, dy, dz in steps:
-                p = (x + dx, y + dy, z + dz)
-                if 0 <= p[0] < X and 0 <= p[1] < Y and 0 <= p[2] < Z and solid[p] and not labels[p]:
-                    labels[p] = n
-                    todo.append(p)
-    return labels
+            p = todo.pop()
+            for d in steps:
+                q = p + d
+                if flat[q] and not labels[q]:
+                    labels[q] = n
+                    todo.append(q)
+    out = np.array(labels, np.int32).reshape(pad.shape)
+    return np.ascontiguousarray(out[1:-1, 1:-1, 1:-1])
 
 
 def keep_main_piece(a: np.ndarray) -> np.ndarray:

@@ -95,13 +95,18 @@ def bridge(c: Canvas, big: bool) -> None:
 def well(c: Canvas, big: bool) -> None:
     """A ring of stone around water, two posts and a small stair roof."""
     r = c.rng
-    o = ri(r, 5, 7) if big else ri(r, 4, 5)
+    o = ri(r, 7, 9) if big else ri(r, 4, 5)
     hw = ri(r, 2, 3) if big else 2
-    c.place(o + 2, o + 2)
-    c.ox, c.oz = c.ox + 1, c.oz + 1
+    pad = 3 if big else 1
+    c.place(o + 2 * pad, o + 2 * pad)
+    c.ox, c.oz = c.ox + pad, c.oz + pad
     matname = pick(r, ("cobblestone", "stone_bricks", "stone", "bricks", "sandstone"))
     mat = blk(matname)
     c.fill(0, 0, 0, o - 1, 0, o - 1, mat)
+    if big:
+        paving = blk(pick(r, ("cobblestone", "stone", "smooth_stone", "stone_bricks")))
+        c.fill(-pad, 0, -pad, o - 1 + pad, 0, o - 1 + pad, paving)
+        c.fill(0, 0, 0, o - 1, 0, o - 1, mat)
     c.shell(0, 1, 0, o - 1, hw - 1, o - 1, mat)
     c.fill(1, 1, 1, o - 2, max(1, hw - 2), o - 2, WATER)
     post = pick(r, (FENCE, log("oak"), log("spruce")))
@@ -159,8 +164,8 @@ def tree(c: Canvas, big: bool) -> None:
     """An oak with a round crown (and branches when big) or a conical spruce, on a patch of grass."""
     r = c.rng
     conifer = chance(r, 0.35)
-    trunk_h = ri(r, 6, 12) if big else ri(r, 3, 6)
-    crown = ri(r, 4, 6) if big else ri(r, 2, 3)
+    trunk_h = ri(r, 7, 12) if big else ri(r, 3, 6)
+    crown = ri(r, 5, 8) if big else ri(r, 2, 4)
     c.place(2 * crown + 3, 2 * crown + 3)
     cx = crown + 1
     c.ox, c.oz = c.ox + cx, c.oz + cx
