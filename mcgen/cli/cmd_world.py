@@ -133,11 +133,24 @@ def _write_build_files(folder: Path, grids, report, settings: dict) -> None:
     for grid, box in zip(grids, report.boxes):
         save_json(grid, folder / f"{box.name}.json")
         if write_file is not None:
-            write_file(grid, folder / f"{box.name}.schem", "schem")
+            _write_schem(write_file, grid, folder / f"{box.name}.schem", report.version)
         entries.append({**box.to_dict(), "tp": box.tp_command()})
     log = {"world": str(report.world), "version": report.version, "backup": report.backup_id,
            "settings": settings, "buildings": entries}
     atomic_write_text(folder / "build.json", json.dumps(log, indent=1) + "\n")
+
+
+def _write_schem(write_file, grid, path: Path, version: str) -> None:
+    """``.schem`` for the world's version when the exporter knows it, else its default; never fatal."""
+    from mcgen.errors import McgenError  # noqa: PLC0415
+
+    for mc_version in (version, None):
+        try:
+            write_file(grid, path, "schem", mc_version=mc_version)
+            return
+        except McgenError as exc:
+            problem = exc
+    say(f"warning: {path.name} not written: {problem}")
 
 
 @world_app.command("new")
