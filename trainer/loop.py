@@ -13,6 +13,7 @@ end); non-finite losses are caught there, before any checkpoint is written.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import math
 import signal
 import sys
@@ -68,6 +69,12 @@ def resolve_amp(amp: str, device: torch.device) -> str:
     if amp == "fp16" and device.type != "cuda":
         raise ConfigError("--amp fp16 needs a CUDA device (use fp32 or bf16 on CPU)")
     return amp
+
+
+def _no_buffer_sync() -> dict[str, bool]:
+    """DDP must not broadcast buffers in forward: the self-conditioning pass runs on some ranks only."""
+    params = inspect.signature(DistributedDataParallel.__init__).parameters
+    return {"forward_sync_buffers": False} if "forward_sync_buffers" in params else {"broadcast_buffers": False}
 
 
 def train(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
@@ -149,7 +156,7 @@ class _Run:
         self.train_model: torch.nn.Module = self.model
         if self.info.enabled:
             ids = [self.device.index] if self.device.type == "cuda" else None
-            self.train_model = DistributedDataParallel(self.model, device_ids=ids, broadcast_buffers=False)
+            self.train_model = DistributedDataParallel(self.model, device_ids=ids, **_no_buffer_sync())
         if cfg.compile:
             self.train_model = torch.compile(self.train_model)
         self.params = [p for p in self.model.parameters() if p.requires_grad]

@@ -102,7 +102,8 @@ def write_progress_sheet(samples_dir: Path, path: Path, max_rows: int = 10) -> b
     return True
 
 
-def _smooth(values: list[float], alpha: float = 0.1) -> list[float]:
+def _smooth(values: list[float]) -> list[float]:
+    alpha = min(1.0, max(0.03, 8.0 / max(len(values), 1)))  # about the last 1/8 of the curve
     out, acc = [], None
     for v in values:
         acc = v if acc is None else (1 - alpha) * acc + alpha * v
