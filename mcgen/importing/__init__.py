@@ -1,0 +1,21 @@
+"""Importing real builds as training data (``mcgen dataset import``).
+
+numpy only at import time: nbtlib is imported when a foreign file is peeked at, amulet when a
+world box is read.
+"""
+
+from __future__ import annotations
+
+from mcgen.importing.fit import FIT_MODES, FitInfo, downsample, fit, place, trim
+from mcgen.importing.labels import label_from_name
+from mcgen.importing.mapping import VocabMapper, auto_vocabulary
+from mcgen.importing.peek import Peek, peek, peek_size
+from mcgen.importing.pipeline import (
+    ImportOptions, ImportReport, TooLarge, WorldBox, expand_sources, import_builds, import_dataset, load_source,
+)
+
+__all__ = [
+    "FIT_MODES", "FitInfo", "ImportOptions", "ImportReport", "Peek", "TooLarge", "VocabMapper", "WorldBox",
+    "auto_vocabulary", "downsample", "expand_sources", "fit", "import_builds", "import_dataset", "label_from_name",
+    "load_source", "peek", "peek_size", "place", "trim",
+]
