@@ -13,9 +13,9 @@ from mcgen.errors import ConfigError, UsageError
 
 world_app = typer.Typer(help="Create, inspect and restore Minecraft world saves.", no_args_is_help=True)
 
-LIGHT_NOTE = ("light: touched chunks were saved without light data (isLightOn=0), so the game relights them"
-              " when it loads them; if a torch/lantern stays dark, place or break a block next to it"
-              " (see `mcgen world info` / README)")
+LIGHT_NOTE = ("touched chunks were saved without light data (isLightOn=0), so the game relights them"
+              " when it loads them; if a torch or lantern stays dark, stand near the build and run"
+              " `/function mcgen:relight` (data pack written into the save), or place and break a block next to it")
 
 
 def _at(at: tuple[int, int, int] | None) -> tuple[int, int, int] | None:

@@ -28,6 +28,7 @@ from mcgen.world.leveldat import read_level_info
 from mcgen.world.lock import check_unlocked, hold_lock
 from mcgen.world.locate import region_dir
 from mcgen.world.log import append_log
+from mcgen.world.relight import add_relight, light_commands
 
 STAGING = ".mcgen_staging"
 ProgressHook = Callable[[str, int, int], None]
@@ -81,6 +82,8 @@ class PasteReport:
     backup_id: str | None = None
     dry_run: bool = False
     seconds: float = 0.0
+    relight_function: Path | None = None
+    relight_lines: list[str] = field(default_factory=list, repr=False)
 
     @property
     def blocks(self) -> int:
@@ -228,6 +231,7 @@ def _run(world: Path, staging: Path, placements: list[Placement], regions: list[
         finally:
             level.close()
         report.backup_id = _commit(world, staging, regions, backup, reason, hook)
+        report.relight_function = add_relight(world, info.data_version, report.relight_lines)
         append_log(world, {"action": reason.split(" ", 1)[0], "reason": reason, "backup": report.backup_id,
                            "boxes": [b.to_dict() for b in report.boxes]})
         return report
@@ -251,6 +255,7 @@ def _write(level, placements, world, regions, chunks, info, hook, dry_run, creat
         )
     unknown: set[str] = set()
     for p, y, _ in plan:
+        report.relight_lines += light_commands(p.grid, (p.x, y, p.z))
         if dry_run:
             unknown.update(tr.palette_lut(p.grid)[2])
             continue

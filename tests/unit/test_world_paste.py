@@ -129,3 +129,22 @@ def test_building_rests_on_the_highest_ground_of_its_footprint(world_copy):
     assert box.surface_y == int(tops.max())
     assert box.min[1] == tops.max()  # layer 0 is air, layer 1 sits on the ground
     assert not list((world / "mcgen_backups").glob("*"))
+
+
+def test_light_sources_get_a_guarded_relight_function(world_copy):
+    import json
+
+    world = world_copy("mc1_18_superflat")
+    grid = test_grid((4, 3, 4), seed=9)
+    report = paste(world, [Placement(grid, 2, -60, 2)])
+    lines = report.relight_function.read_text().splitlines()
+    torches = [(2 + int(x), -60 + int(y), 2 + int(z)) for x, y, z in np.argwhere(grid.blocks == grid.palette.index("minecraft:torch"))]
+    assert torches and report.light_sources >= len(torches)
+    for x, y, z in torches:
+        assert f"execute if block {x} {y} {z} minecraft:torch run setblock {x} {y} {z} minecraft:barrier" in lines
+        assert f"execute if block {x} {y} {z} minecraft:barrier run setblock {x} {y} {z} minecraft:torch" in lines
+    meta = json.loads((world / "datapacks/mcgen/pack.mcmeta").read_text())
+    assert meta["pack"]["pack_format"] == 8  # 1.18
+    assert (world / "datapacks/mcgen/data/mcgen/functions/relight.mcfunction").read_text() == "\n".join(lines) + "\n"
+    paste(world, [Placement(grid, 2, -60, 2)], backup=False)  # same blocks again: no duplicate lines
+    assert report.relight_function.read_text().splitlines() == lines
