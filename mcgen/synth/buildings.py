@@ -67,11 +67,22 @@ def house(c: Canvas, big: bool) -> None:
         zc = ri(r, 1, d - 2)
         side = pick(r, (-1, w))
         c.fill(side, 0, zc, side, top + 1, zc, blk(pick(r, ("bricks", "cobblestone", "stone_bricks"))))
+    if big:
+        _interior(c, w, d, h1, storeys)
     if big and chance(r, 0.7):
         _porch(c, dx, d, h1, found)
     elif chance(r, 0.5):
         c.put(dx + pick(r, (-1, 1)), 0, d, found)
         c.put(dx, 0, d, blk("smooth_stone") if chance(r, 0.5) else found)
+
+
+def _interior(c: Canvas, w: int, d: int, h1: int, storeys: int) -> None:
+    """Floors, shelves and a light inside (seen through windows and in slices of the data)."""
+    r = c.rng
+    if storeys == 2:
+        c.fill(1, h1 + 1, 1, w - 2, h1 + 1, d - 2, blk(pick(r, ("oak_planks", "spruce_planks"))))
+    c.fill(1, 1, 1, ri(r, 1, max(1, w // 2 - 1)), ri(r, 1, 2), 1, blk("bookshelf"))
+    c.put(w - 2, 1, 1, pick(r, (LANTERN, blk("glowstone"), TORCH)))
 
 
 def _porch(c: Canvas, dx: int, d: int, h1: int, found: int) -> None:
@@ -179,9 +190,9 @@ def lighthouse(c: Canvas, big: bool) -> None:
 def windmill(c: Canvas, big: bool) -> None:
     """Square mill house with a stone base, gable roof and four cloth sails on the front."""
     r = c.rng
-    b = ri(r, 8, 11) if big else ri(r, 5, 6)
-    h = ri(r, 13, 16) if big else ri(r, 6, 8)
-    arm = ri(r, 9, 12) if big else ri(r, 5, 6)
+    b = ri(r, 8, 11) if big else ri(r, 4, 6)
+    h = ri(r, 13, 16) if big else ri(r, 7, 9)
+    arm = ri(r, 9, 12) if big else ri(r, 6, 7)
     arm = min(arm, (c.size - 1) // 2, h - 1)
     width = max(b, 2 * arm + 1)
     c.place(width, b + 1)

@@ -118,7 +118,7 @@ def well(c: Canvas, big: bool) -> None:
         c.fill(1, hw + ph - 1, mid, o - 2, hw + ph - 1, mid, log("oak", "x"))
     roof = pick(r, ("oak", "stone_brick"))
     gable = pick(r, (blk("oak_planks"), blk("spruce_planks"), mat))
-    if chance(r, 0.7):
+    if chance(r, 0.8):
         gable_roof(c, 0, o - 1, mid - 1, mid + 1, hw + ph, roof, gable)
     else:
         c.fill(-1, hw + ph, mid - 1, o, hw + ph, mid + 1, slab(roof))
@@ -149,13 +149,19 @@ def pyramid(c: Canvas, big: bool) -> None:
     apex = layers - 1
     c.put(apex, apex, apex, blk(pick(r, ("glowstone", "smooth_stone", "sandstone", "stone_bricks"))))
     mid = base // 2
-    ew = ri(r, 1, 2 if big else 1)
-    eh = ri(r, 2, 3 if big else 2)
-    c.fill(mid - ew + 1, 1, base - 1, mid + ew - 1, eh, base - 1 - ri(r, 1, 3), 0)
-    if chance(r, 0.5):
-        trim = blk("smooth_stone") if mat == "sandstone" else blk("sandstone")
-        c.fill(mid - ew, 1, base - 1, mid - ew, eh, base - 1, trim)
-        c.fill(mid + ew, 1, base - 1, mid + ew, eh, base - 1, trim)
+    ew = ri(r, 2, 3) if big else 1  # half-width of the entrance, frame included
+    eh = ri(r, 3, 5) if big else 2
+    depth = ri(r, 3, 6) if big else ri(r, 1, 3)
+    framed = big or chance(r, 0.5)
+    trim = blk("smooth_stone") if mat == "sandstone" else blk("sandstone")
+    for y in range(1, eh + 1):  # the front face steps back one block per level
+        front = base - 1 - y
+        c.fill(mid - ew + 1, y, front - depth, mid + ew - 1, y, front, 0)
+        if framed:
+            c.put(mid - ew, y, front, trim)
+            c.put(mid + ew, y, front, trim)
+    if framed:
+        c.fill(mid - ew, eh + 1, base - 2 - eh, mid + ew, eh + 1, base - 2 - eh, trim)
     if chance(r, 0.5):
         c.weather(body, blk("sand" if mat == "sandstone" else "cobblestone"), r.uniform(0.02, 0.12))
 
