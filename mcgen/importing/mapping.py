@@ -43,7 +43,7 @@ _DECOR_NAMES = frozenset((
 ))
 # A full-block colour hint for blocks whose names carry no family colour (furniture, machines).
 _HINTS: tuple[tuple[str, tuple[int, int, int]], ...] = (
-    ("_ore", (126, 126, 126)),
+    ("_ore", (126, 126, 126)), ("ice", (145, 183, 253)), ("slime", (111, 192, 91)), ("honey", (251, 185, 52)),
     ("mushroom_stem", (203, 196, 185)), ("red_sandstone", (186, 99, 29)), ("red_nether", (69, 7, 9)),
     ("nether_brick", (44, 21, 26)), ("netherrack", (97, 38, 38)), ("blackstone", (42, 35, 40)),
     ("obsidian", (20, 18, 30)), ("end_stone", (219, 222, 158)), ("prismarine", (99, 156, 151)),

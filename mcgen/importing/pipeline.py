@@ -254,7 +254,7 @@ class _Importer:
             self.say("skip", name, str(exc))
             return None
         except Exception as exc:  # noqa: BLE001 - a reader bug must not sink a batch of thousands
-            reason = f"{name}: unexpected {type(exc).__name__} while reading ({exc}); please report this file"
+            reason = f"{name}: internal error ({type(exc).__name__}: {exc}) while reading; please report this file"
             self.report.skipped.append((name, reason))
             self.say("skip", name, reason)
             return None

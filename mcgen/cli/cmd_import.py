@@ -1,0 +1,128 @@
+"""CLI command ``mcgen dataset import``: real builds (schematics, structures, a world box) as a dataset.
+
+:func:`add_commands` adds the command to the ``dataset`` group built in ``cmd_dataset``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from mcgen.cli.common import out, say
+
+IMPORT_HELP = """Turn real builds into a training dataset (same layout as `dataset synth`).
+
+SOURCES are files or folders (searched recursively) of .schem, .schematic, .nbt, .litematic,
+.mcstructure, and mcgen .json/.npz files or dataset samples. Each build is trimmed of empty
+margins (and of the terrain layers village pieces are saved standing in; --keep-ground keeps
+them), fitted into the grid and put on y = 0:
+
+  --fit scale  downsample a build that is too big by one factor on all axes (a cell is solid when
+               it holds half a plane of blocks, so one-block walls and roofs survive; it takes
+               the most frequent state); smaller builds are centred as they are (default)
+  --fit pad    centre builds that fit; a build that does not fit is scaled, and the summary says so
+  --fit crop   keep the middle of a build that is too big (the lowest layers in y)
+
+Block states are mapped onto the vocabulary: `default` (mcgen's building vocabulary, DEFAULT_VOCAB:
+planks to the nearest planks, stairs keep facing, slabs keep their half, logs keep their axis,
+panes and fences take the best-matching connections, small decoration becomes air or a torch,
+anything else the nearest full block by colour) or `auto:K` (the K most frequent states in
+the input, air first; the rest mapped to their nearest member). Block entities and entities are
+dropped and counted. Unreadable files are skipped with their reason, never stopping the batch; a
+build larger than --max-size on some axis is refused from its header, before it is loaded (the
+NBT tree is parsed, the block arrays are not decoded). Near-empty builds (< --min-blocks after
+fitting) and exact duplicates are dropped. report.json beside manifest.json lists all of it.
+
+--world PATH --box X1 Y1 Z1 X2 Y2 Z2 also imports a box of a Java world save (corners inclusive).
+Nothing in the world is changed, but amulet writes its own session.lock into the world folder
+even when only reading: close the game first (a world it holds is refused) or import from a copy.
+
+Example: mcgen dataset import builds/ --out dataset/ --size 32 --vocab default
+"""
+
+
+def import_cmd(
+    sources: list[Path] = typer.Argument(None, help="Structure files or folders (recursive)."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Dataset folder (created; an old mcgen dataset there is replaced)."),
+    size: int = typer.Option(32, "--size", help="Grid edge: 16 or 32."),
+    fit: str = typer.Option("scale", "--fit", help="crop, pad or scale (see above)."),
+    vocab: str = typer.Option("default", "--vocab", help="default, or auto:K for the K most frequent states."),
+    min_blocks: int = typer.Option(20, "--min-blocks", help="Drop builds with fewer blocks after fitting."),
+    max_size: int = typer.Option(256, "--max-size", help="Refuse builds larger than this on any axis (checked before loading)."),
+    keep_ground: bool = typer.Option(False, "--keep-ground", help="Keep the terrain layers under a build."),
+    world: Path = typer.Option(None, "--world", help="A Java world save to import a box from (needs --box)."),
+    box: Optional[tuple[int, int, int, int, int, int]] = typer.Option(  # noqa: UP007 - typer needs Optional
+        None, "--box", help="X1 Y1 Z1 X2 Y2 Z2: the world box, corners inclusive."),
+    preview: bool = typer.Option(True, "--preview/--no-preview", help="Also write preview.png (first 40 samples)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only print skipped files and the summary."),
+) -> None:
+    from mcgen.errors import UsageError  # noqa: PLC0415
+    from mcgen.importing import ImportOptions, WorldBox, expand_sources, import_dataset  # noqa: PLC0415
+
+    has_box = box is not None and all(v is not None for v in box)
+    if (world is None) != (not has_box):
+        raise UsageError("--world and --box go together: --world PATH --box X1 Y1 Z1 X2 Y2 Z2")
+    options = ImportOptions(size=size, fit=fit, vocab=vocab, min_blocks=min_blocks, max_size=max_size,
+                            keep_ground=keep_ground)
+    items: list = expand_sources(sources or [], exclude=out_dir)
+    if world is not None:
+        items.append(WorldBox(world, tuple(int(v) for v in box)))  # type: ignore[arg-type]
+    if not items:
+        raise UsageError("nothing to import: give SOURCES (files or folders) and/or --world PATH --box ...")
+    say(f"importing {len(items)} input(s) into {out_dir} ({size}^3, --fit {fit}, --vocab {vocab})")
+
+    def progress(event: str, source: str, detail: str) -> None:
+        if event == "skip":
+            say(f"skipped: {detail}")
+        elif not quiet:
+            say(f"{'ok' if event == 'ok' else 'dropped'}: {source}: {detail}")
+
+    report = import_dataset(items, out_dir, options, progress)
+    if preview:
+        _preview(out_dir)
+    for line in summary_lines(report, out_dir):
+        out(line)
+
+
+def _preview(out_dir: Path) -> None:
+    from mcgen.dataset import PREVIEW, sample_dirs  # noqa: PLC0415
+    from mcgen.files import read_structure  # noqa: PLC0415
+    from mcgen.render import contact_sheet  # noqa: PLC0415
+
+    shown = [read_structure(d) for d in sample_dirs(out_dir)[:40]]
+    items = [(f"{i} {Path(str(g.meta.get('source', ''))).stem[:20]}", g) for i, g in enumerate(shown)]
+    contact_sheet(items, out_dir / PREVIEW, cols=min(10, len(items)), cell=160)
+
+
+def summary_lines(report, out_dir: Path) -> list[str]:
+    """The human summary printed on stdout after an import."""
+    r = report
+    pct = 100.0 * r.blocks_remapped / max(1, r.blocks_total)
+    lines = [
+        f"imported {len(r.written)} build(s) into {out_dir} in {r.seconds:.1f}s "
+        f"({r.options.size}^3, vocabulary {r.options.vocab}: {len(r.vocabulary)} states)",
+        f"skipped {len(r.skipped)} unreadable, {len(r.too_large)} larger than --max-size {r.options.max_size}; "
+        f"dropped {len(r.near_empty)} near-empty, {len(r.duplicates)} duplicate(s)",
+        f"remapped {r.blocks_remapped} of {r.blocks_total} blocks ({pct:.1f}%), {r.blocks_to_air} of them to air",
+        f"dropped {r.block_entities} block entities and {r.entities} entities"
+        + (f" (counts unknown for {r.counts_unknown} input(s))" if r.counts_unknown else ""),
+    ]
+    if r.fell_back:
+        lines.append(f"--fit pad: {len(r.fell_back)} build(s) did not fit and were scaled instead")
+    if r.ground_stripped:
+        lines.append(f"removed the terrain base of {len(r.ground_stripped)} build(s) (--keep-ground keeps it)")
+    if r.remaps:
+        lines.append("top remappings:")
+        from mcgen.importing.mapping import describe_state  # noqa: PLC0415
+
+        for a, b, n in r.top_remaps(10):
+            lines.append(f"  {n:>8}  {describe_state(a)} -> {describe_state(b)}")
+    lines.append("labels: " + " ".join(f"{k}={v}" for k, v in sorted(r.labels.items())))
+    return lines
+
+
+def add_commands(dataset_app: typer.Typer) -> None:
+    """Add ``import`` to the ``dataset`` command group."""
+    dataset_app.command("import", help=IMPORT_HELP)(import_cmd)
