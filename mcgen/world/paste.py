@@ -22,7 +22,7 @@ import numpy as np
 from mcgen.errors import FileIOError, WorldError
 from mcgen.grid import VoxelGrid
 from mcgen.world import level as lv
-from mcgen.world.backup import Backup, copy_file, create_backup
+from mcgen.world.backup import BACKUP_DIR, Backup, copy_file, create_backup
 from mcgen.world.blockinfo import emits_light
 from mcgen.world.leveldat import read_level_info
 from mcgen.world.lock import check_unlocked, hold_lock
@@ -152,6 +152,10 @@ def _missing(level, chunks: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [c for c in chunks if not lv.chunk_is_full(level, *c)]
 
 
+class RollbackFailed(WorldError):
+    """The swap failed and so did putting the originals back; they are kept in a backup folder."""
+
+
 def _swap_in(world: Path, staging: Path, regions: list[Path], rollback: Path, hook: ProgressHook | None) -> None:
     """Rename each staged region over the live one; on any failure put the originals back."""
     done: list[Path] = []
@@ -161,12 +165,17 @@ def _swap_in(world: Path, staging: Path, regions: list[Path], rollback: Path, ho
             done.append(rel)
             if hook:
                 hook("swap", n + 1, len(regions))
-    except BaseException:
-        for rel in done:
-            if (rollback / rel).is_file():
-                copy_file(rollback / rel, world / rel)
-            else:
-                (world / rel).unlink(missing_ok=True)
+    except BaseException as exc:
+        try:
+            for rel in done:
+                if (rollback / rel).is_file():
+                    copy_file(rollback / rel, world / rel)
+                else:
+                    (world / rel).unlink(missing_ok=True)
+        except OSError as again:
+            raise RollbackFailed(
+                f"writing failed ({exc!r}) and so did undoing it ({again}); the original files are in {rollback}"
+            ) from again
         raise
 
 
@@ -201,6 +210,11 @@ def paste(world_path: str | os.PathLike, placements: list[Placement], *, backup:
     """
     t0 = time.perf_counter()
     world = Path(world_path)
+    if not placements:
+        raise WorldError("nothing to paste")
+    for p in placements:
+        if 0 in p.grid.size:
+            raise WorldError(f"{p.name or 'structure'} is empty (size {p.grid.size})")
     info = read_level_info(world)
     chunks = _chunks_of(placements)
     regions = _regions_of(world, chunks)
@@ -272,15 +286,19 @@ def _commit(world: Path, staging: Path, regions: list[Path], backup: bool, reaso
     if backup:
         kept = create_backup(world, regions, reason=reason)
         rollback = kept.path
-    else:
-        rollback = staging / "rollback"
+    else:  # no backup wanted: keep the originals beside the save until the swap is done
+        kept = None
+        rollback = world / BACKUP_DIR / f".rollback-{os.getpid()}-{int(time.time())}"
         _keep_originals(world, regions, rollback)
     try:
         _swap_in(world, staging, regions, rollback, hook)
+    except RollbackFailed:
+        raise  # keep the files the user now needs
     except BaseException:
-        if kept is not None:
-            shutil.rmtree(kept.path, ignore_errors=True)
+        shutil.rmtree(rollback, ignore_errors=True)
         raise
+    if kept is None:
+        shutil.rmtree(rollback, ignore_errors=True)
     return kept.id if kept else None
 
 

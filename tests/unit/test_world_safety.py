@@ -167,3 +167,28 @@ def test_no_air_keeps_the_worlds_blocks(flat):
             want = _expected(grid.state_at(x, 0, z), 2860)
             got = reader.block(2 + x, -61, 2 + z)
             assert got == (want if want != "minecraft:air" else "minecraft:grass_block[snowy=false]")
+
+
+def test_if_undoing_a_failed_swap_fails_too_the_backup_is_kept_and_restores(world_copy, monkeypatch):
+    import importlib
+
+    paste_mod = importlib.import_module("mcgen.world.paste")  # the package exports a function of that name
+
+    world = world_copy("mc1_21_3_flat_redstone")
+    placement = two_region_paste(world)
+    before = tree_digest(world)
+
+    def broken_copy(*a, **k):
+        raise OSError(errno.EIO, "I/O error")
+
+    def hook(stage, done, total):
+        if stage == "swap" and done == 1:
+            monkeypatch.setattr(paste_mod, "copy_file", broken_copy)
+            raise RuntimeError("injected")
+
+    with pytest.raises(WorldError, match="so did undoing it") as err:
+        paste(world, [placement], hook=hook)
+    backups = list_backups(world)
+    assert len(backups) == 1 and str(backups[0].path) in str(err.value)
+    restore(world)
+    assert {k: v for k, v in tree_digest(world).items() if k != "mcgen_log.json"} == before
