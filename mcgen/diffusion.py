@@ -32,7 +32,9 @@ class DiffusionConfig:
             (Nichol & Dhariwal, s = 0.008, betas capped at 0.999).
         timesteps: ``T``.
         beta_start, beta_end: linear schedule ends.
-        zero_snr: rescale so ``alpha_bar_{T-1} = 0`` (Lin et al. 2023).
+        logsnr_shift: added to ``log(alpha_bar / (1 - alpha_bar))`` at every t (negative = noisier;
+            ``2 ln b`` is the same as scaling the input by ``b``, Chen 2023 / Hoogeboom 2023).
+        zero_snr: rescale so ``alpha_bar_{T-1} = 0`` (Lin et al. 2023), after the shift.
         mse_weight: weight of the MSE between ``x0_hat`` and ``x0`` added to the cross-entropy.
         self_cond_prob: chance per sample that training feeds a self-conditioning estimate.
     """
@@ -41,6 +43,7 @@ class DiffusionConfig:
     timesteps: int = 1000
     beta_start: float = 1e-4
     beta_end: float = 0.02
+    logsnr_shift: float = 0.0
     zero_snr: bool = False
     mse_weight: float = 0.0
     self_cond_prob: float = 0.5
@@ -90,6 +93,14 @@ def make_betas(cfg: DiffusionConfig) -> torch.Tensor:
     return torch.tensor([min(1 - f(i + 1) / f(i), 0.999) for i in range(T)], dtype=torch.float64)
 
 
+def shift_logsnr(betas: torch.Tensor, shift: float) -> torch.Tensor:
+    """Betas whose ``alpha_bar`` is ``sigmoid(logit(alpha_bar) + shift)``."""
+    ab = torch.cumprod(1.0 - betas, dim=0)
+    ab = torch.sigmoid(torch.logit(ab) + shift)
+    alphas = torch.cat([ab[:1], ab[1:] / ab[:-1]])
+    return 1.0 - alphas
+
+
 def rescale_zero_terminal_snr(betas: torch.Tensor) -> torch.Tensor:
     """Shift and scale ``sqrt(alpha_bar)`` so the last step is pure noise, keeping the first."""
     sqrt_ab = torch.cumprod(1.0 - betas, dim=0).sqrt()
@@ -110,6 +121,8 @@ class GaussianDiffusion:
     def __init__(self, cfg: DiffusionConfig) -> None:
         self.cfg = cfg
         betas = make_betas(cfg)
+        if cfg.logsnr_shift:
+            betas = shift_logsnr(betas, cfg.logsnr_shift)
         if cfg.zero_snr:
             betas = rescale_zero_terminal_snr(betas)
         self.betas = betas  # (T,) float64

@@ -1,9 +1,70 @@
-"""CLI commands: model (placeholder until its issue lands)."""
+"""CLI command: ``mcgen sample`` (structures from a trained checkpoint)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
+
+from mcgen.cli.common import say
+from mcgen.errors import ConfigError, UsageError
+
+
+def _write_sheet(grids: list, out_dir: Path) -> Path | None:
+    """Preview sheet via ``mcgen.render`` when that module is available."""
+    try:
+        from mcgen.render import contact_sheet  # noqa: PLC0415 - optional until the render issue lands
+    except ImportError:
+        return None
+    path = out_dir / "samples.png"
+    contact_sheet([(f"sample_{i:04d}", g) for i, g in enumerate(grids)], path)
+    return path
+
+
+def sample_cmd(
+    checkpoint: Path = typer.Option(..., "--checkpoint", "-c", help="Checkpoint file (e.g. outputs/checkpoints/latest.pt)."),
+    num_samples: int = typer.Option(16, "--num-samples", "-n", min=1, help="How many structures."),
+    sampler: str = typer.Option("ddim", "--sampler", help="ddim or ddpm."),
+    num_steps: int = typer.Option(50, "--num-steps", min=1, help="Denoising steps."),
+    output_dir: Path = typer.Option(Path("generated"), "--output-dir", "-o", help="Where sample_NNNN.json go."),
+    seed: int = typer.Option(0, "--seed", help="Base seed; same seed, same samples."),
+    label: str | None = typer.Option(None, "--label", help="Class label (conditional models)."),
+    guidance: float | None = typer.Option(None, "--guidance", help="Classifier-free guidance scale (with --label)."),
+    batch_size: int = typer.Option(16, "--batch-size", min=1, help="Structures per network batch."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N or mps."),
+    model_size: str | None = typer.Option(None, "--model-size", help="Optional check: must match the checkpoint's preset."),
+) -> None:
+    """Generate structures with a trained model; writes voxel JSON files and a preview sheet."""
+    from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415 - torch is imported on demand
+    from mcgen.generate import generate, label_index, resolve_device  # noqa: PLC0415
+    from mcgen.grid import save_json  # noqa: PLC0415
+
+    if guidance is not None and label is None:
+        raise UsageError("--guidance needs --label (guidance pushes samples towards a label)")
+    ck = load_checkpoint(checkpoint)
+    if model_size is not None and model_size != ck.model_cfg.preset:
+        raise ConfigError(f"--model-size {model_size} does not match the checkpoint, which is "
+                          f"{ck.model_cfg.preset!r}; the model is rebuilt from the checkpoint, drop the flag")
+    dev = resolve_device(device)
+    label_index(ck, label)
+    if sampler not in ("ddim", "ddpm"):
+        raise UsageError(f"--sampler must be ddim or ddpm, got {sampler!r}")
+    say(f"checkpoint {checkpoint} (step {ck.step}, {ck.model_cfg.preset}), {num_samples} samples "
+        f"with {sampler} x {num_steps} on {dev}")
+    with typer.progressbar(length=num_samples, label="sampling", file=sys.stderr) as bar:
+        grids = generate(ck, num_samples, sampler=sampler, num_steps=num_steps, seed=seed, label=label,
+                         guidance=guidance, batch_size=batch_size, device=dev,
+                         progress=lambda done, total: bar.update(done - bar.pos))
+    for i, g in enumerate(grids):
+        g.meta["checkpoint"] = str(checkpoint)
+        save_json(g, output_dir / f"sample_{i:04d}.json")
+    sheet = _write_sheet(grids, output_dir)
+    blocks = [g.count() for g in grids]
+    say(f"wrote {len(grids)} structures to {output_dir} (blocks per structure {min(blocks)}..{max(blocks)})"
+        + (f", preview {sheet}" if sheet else ""))
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app``."""
+    app.command("sample")(sample_cmd)

@@ -1,0 +1,134 @@
+"""``generate``: checkpoint in, structures (``VoxelGrid``) out, without touching disk.
+
+Seeding: the starting noise of sample ``i`` is drawn from ``torch.Generator().manual_seed(seed + i)``
+on the CPU, so sample ``i`` does not depend on the batch size or on how many samples are asked
+for (deterministic DDIM); stochastic steps (DDPM, ``eta > 0``) draw from one generator per batch
+seeded by the batch's first sample index. Same seed, same machine -> same structures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+import mcgen
+from mcgen.checkpoint import Checkpoint, load_checkpoint
+from mcgen.errors import ConfigError
+from mcgen.grid import VoxelGrid
+from mcgen.sampling import SAMPLERS, sample
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """``"auto"`` -> CUDA if available, else Apple MPS, else CPU; other names are checked.
+
+    Raises:
+        ConfigError: unknown device name, or a device that is not available here.
+    """
+    name = (name or "auto").strip().lower()
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        if mps is not None and mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        dev = torch.device(name)
+    except (RuntimeError, ValueError) as exc:
+        raise ConfigError(f"unknown device {name!r} (use auto, cpu, cuda, cuda:N or mps)") from exc
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(f"device {name!r} requested but CUDA is not available on this machine")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ConfigError(f"device {name!r}: only {torch.cuda.device_count()} CUDA device(s)")
+    elif dev.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise ConfigError("device 'mps' requested but it is not available on this machine")
+    elif dev.type != "cpu":
+        raise ConfigError(f"unsupported device {name!r} (use auto, cpu, cuda, cuda:N or mps)")
+    return dev
+
+
+def label_index(ck: Checkpoint, label: str | None) -> int | None:
+    """Index of ``label`` in the checkpoint's label names (``None`` stays ``None``).
+
+    Raises:
+        ConfigError: the model is unconditional or does not know ``label``.
+    """
+    if label is None:
+        return None
+    if ck.model_cfg.num_labels == 0:
+        raise ConfigError(f"label {label!r} given but this model is unconditional (trained without labels)")
+    if label not in ck.label_names:
+        raise ConfigError(f"unknown label {label!r}; this model knows: {', '.join(ck.label_names)}")
+    return ck.label_names.index(label)
+
+
+def _start_noise(ck: Checkpoint, first: int, count: int, seed: int) -> torch.Tensor:
+    g = ck.model_cfg.grid_size
+    shape = (ck.model_cfg.embed_dim, g, g, g)
+    draws = [torch.randn(shape, generator=torch.Generator().manual_seed(seed + first + i)) for i in range(count)]
+    return torch.stack(draws)  # (count, d, X, Y, Z)
+
+
+def generate(
+    checkpoint: str | Path | Checkpoint,
+    num_samples: int,
+    *,
+    sampler: str = "ddim",
+    num_steps: int = 50,
+    seed: int = 0,
+    label: str | None = None,
+    guidance: float | None = None,
+    batch_size: int = 16,
+    device: str | torch.device = "auto",
+    progress: Callable[[int, int], None] | None = None,
+) -> list[VoxelGrid]:
+    """Sample structures from a checkpoint's EMA model.
+
+    Args:
+        checkpoint: a path or a loaded :class:`~mcgen.checkpoint.Checkpoint`.
+        num_samples: how many structures.
+        sampler: ``"ddim"`` or ``"ddpm"``.
+        num_steps: denoising steps.
+        seed: base seed (sample ``i`` starts from seed ``seed + i``).
+        label: class name for a conditional model, ``None`` = unconditional.
+        guidance: classifier-free guidance scale (``None`` = 1, i.e. none).
+        batch_size: structures per network batch.
+        device: ``"auto"``, ``"cpu"``, ``"cuda"``, ... or a ``torch.device``.
+        progress: optional ``callable(done, total)`` called after each batch.
+
+    Returns:
+        ``num_samples`` grids (vocabulary palette, compacted) with ``meta``: checkpoint, step,
+        sampler, steps, seed, label, mcgen_version.
+
+    Raises:
+        CheckpointError: the checkpoint cannot be loaded.
+        ConfigError: bad counts, sampler, label or device.
+    """
+    if num_samples < 1 or batch_size < 1:
+        raise ConfigError(f"num_samples and batch_size must be >= 1, got {num_samples}, {batch_size}")
+    if sampler not in SAMPLERS:
+        raise ConfigError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+    ck = checkpoint if isinstance(checkpoint, Checkpoint) else load_checkpoint(checkpoint)
+    dev = device if isinstance(device, torch.device) else resolve_device(device)
+    label_idx = label_index(ck, label)
+    model, diffusion = ck.build_model(dev), ck.diffusion()
+    scale = 1.0 if guidance is None else float(guidance)
+    meta = {"checkpoint": str(ck.path), "step": ck.step, "sampler": sampler, "steps": num_steps,
+            "seed": seed, "label": label, "mcgen_version": mcgen.__version__}
+    grids: list[VoxelGrid] = []
+    for first in range(0, num_samples, batch_size):
+        count = min(batch_size, num_samples - first)
+        labels = None if label_idx is None else torch.full((count,), label_idx, dtype=torch.long)
+        blocks = sample(model, diffusion, count, sampler=sampler, num_steps=num_steps, labels=labels,
+                        guidance=scale, generator=torch.Generator().manual_seed(seed + first),
+                        device=dev, noise=_start_noise(ck, first, count, seed))
+        for arr in blocks.cpu().numpy():
+            grids.append(VoxelGrid(arr, ck.vocabulary, dict(meta)).compact())
+        if progress is not None:
+            progress(len(grids), num_samples)
+    return grids
