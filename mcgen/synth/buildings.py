@@ -6,7 +6,7 @@ draws one building with its front towards south (+z).
 
 from __future__ import annotations
 
-from mcgen.synth.canvas import FENCE, HAY, LANTERN, PANE, TORCH, Canvas, blk, log, slab, stairs
+from mcgen.synth.canvas import FENCE, HAY, LANTERN, PANE, TORCH, Canvas, blk, log, slab
 from mcgen.synth.parts import (
     chance, crenellate, disk, door_at, gable_roof, pick, ri, ring, stamp, window_col, window_row,
 )
@@ -52,14 +52,7 @@ def house(c: Canvas, big: bool) -> None:
         c.fill(0, y, 1, 0, y, d - 2, log("oak", "z"))
         c.fill(w - 1, y, 1, w - 1, y, d - 2, log("oak", "z"))
     dx = w // 2 if chance(r, 0.6) else ri(r, 1, w - 2)
-    every = ri(r, 2, 3)
-    tall = 2 if h1 >= 4 and chance(r, 0.5) else 1
-    for s in range(storeys):
-        y = 2 + s * h1
-        window_row(c, 0, w - 1, d - 1, y, every, tall, skip=(dx,) if s == 0 else ())
-        window_row(c, 0, w - 1, 0, y, every, tall)
-        window_col(c, 0, d - 1, 0, y, every, tall)
-        window_col(c, 0, d - 1, w - 1, y, every, tall)
+    _windows(c, w, d, h1, storeys, dx)
     door_at(c, dx, 1, d - 1, "north")
     gable = pick(r, (blk(wall), frame, blk("oak_planks"), blk("spruce_planks")))
     top = gable_roof(c, 0, w - 1, 0, d - 1, h + 1, roof, gable)
@@ -74,6 +67,18 @@ def house(c: Canvas, big: bool) -> None:
     elif chance(r, 0.5):
         c.put(dx + pick(r, (-1, 1)), 0, d, found)
         c.put(dx, 0, d, blk("smooth_stone") if chance(r, 0.5) else found)
+
+
+def _windows(c: Canvas, w: int, d: int, h1: int, storeys: int, door_x: int) -> None:
+    r = c.rng
+    every = ri(r, 2, 3)
+    tall = 2 if h1 >= 4 and chance(r, 0.5) else 1
+    for s in range(storeys):
+        y = 2 + s * h1
+        window_row(c, 0, w - 1, d - 1, y, every, tall, skip=(door_x,) if s == 0 else ())
+        window_row(c, 0, w - 1, 0, y, every, tall)
+        window_col(c, 0, d - 1, 0, y, every, tall)
+        window_col(c, 0, d - 1, w - 1, y, every, tall)
 
 
 def _interior(c: Canvas, w: int, d: int, h1: int, storeys: int) -> None:

@@ -9,12 +9,11 @@ vocabulary lacks, such as a corner, becomes a full block: a log post or a glass 
 
 from __future__ import annotations
 
-from collections import deque
 from functools import lru_cache
 
 import numpy as np
 
-from mcgen.blocks import AIR, base_name, format_state, parse_state
+from mcgen.blocks import AIR, format_state, parse_state
 from mcgen.vocab import DEFAULT_VOCAB, is_partial
 
 DIRS = ("north", "east", "south", "west")
@@ -270,7 +269,3 @@ class Canvas:
                         blk("glass") if pane_fallback is None else pane_fallback)
         return self.a
 
-
-def is_door(state: str) -> bool:
-    """True for door halves (they come in lower/upper pairs)."""
-    return base_name(state).endswith("_door")

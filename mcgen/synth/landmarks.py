@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from mcgen.synth.canvas import FENCE, GRASS, LANTERN, LEAVES, WATER, Canvas, blk, log, slab, stairs
-from mcgen.synth.parts import chance, crenellate, disk, door_at, gable_roof, pick, railing, ri, ring, stamp
+from mcgen.synth.parts import chance, crenellate, disk, door_at, gable_roof, pick, railing, ri, stamp
 
 _MOSS = {"stone_bricks": "mossy_stone_bricks", "cobblestone": "mossy_cobblestone"}
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mcgen.blocks import (
-    AIR, base_name, canonicalize, check_canonical, format_state, parse_state, transform_state,
+    AIR, base_name, canonicalize, check_canonical, format_state, parse_state,
 )
 from mcgen.errors import BlockStateError, McgenError
 from mcgen.vocab import DEFAULT_VOCAB, color_of, is_partial
