@@ -132,9 +132,14 @@ def _describe(v: Any) -> str:
 
 
 def compact_for_write(grid: VoxelGrid) -> tuple[np.ndarray, list[str]]:
-    """``(blocks[x, y, z], palette)`` with unused states dropped and air kept at 0."""
-    g = grid.compact()
-    return g.blocks, g.palette
+    """``(blocks[x, y, z], palette)`` with unused states dropped and air kept at 0 (O(n), no sort)."""
+    pal = grid.palette
+    used = np.bincount(grid.blocks.ravel(), minlength=len(pal)) > 0
+    used[0] = True
+    if used.all():
+        return grid.blocks, list(pal)
+    lut = (np.cumsum(used) - 1).astype(grid.blocks.dtype)
+    return lut[grid.blocks], [s for s, u in zip(pal, used) if u]
 
 
 def is_compound(v: Any) -> bool:

@@ -78,55 +78,68 @@ def legacy_state(bid: int, data: int, below: tuple[int, int] | None = None) -> s
     if bid in _BY_DATA:
         names = _BY_DATA[bid]
         return f"minecraft:{names[data]}" if data < len(names) else None
-    if bid in (17, 162):  # logs: wood in bits 0-1, axis in bits 2-3
-        woods = _W[:4] if bid == 17 else _W[4:]
-        if (data & 3) >= len(woods):
-            return None
-        kind, axis = ("wood", "y") if data >> 2 == 3 else ("log", "yxz"[data >> 2])
-        return f"minecraft:{woods[data & 3]}_{kind}[axis={axis}]"
+    for ids, handler in _HANDLERS:
+        if bid in ids:
+            return handler(bid, data, below)
+    name = _PLAIN.get(bid)
+    return None if name is None else f"minecraft:{name}"
+
+
+def _wood(bid: int, data: int, _below: object) -> str | None:
+    """Logs (wood in bits 0-1, axis in bits 2-3) and leaves (bit 2: no decay)."""
+    woods = _W[:4] if bid in (17, 18) else _W[4:]
+    if (data & 3) >= len(woods):
+        return None
     if bid in (18, 161):
-        woods = _W[:4] if bid == 18 else _W[4:]
-        if (data & 3) >= len(woods):
-            return None
         persistent = "true" if data & 4 else "false"
         return format_state(f"minecraft:{woods[data & 3]}_leaves", {"distance": "7", "persistent": persistent})
-    if bid in _STAIRS:
-        return format_state(f"minecraft:{_STAIRS[bid]}_stairs", {
-            "facing": _STAIR_F[data & 3], "half": "top" if data & 4 else "bottom", "shape": "straight",
-            "waterlogged": "false"})
-    if bid in (43, 44, 125, 126):
-        kind = (_STONE_SLABS if bid in (43, 44) else _W)
-        if (data & 7) >= len(kind):
-            return None
-        typ = "double" if bid in (43, 125) else ("top" if data & 8 else "bottom")
-        return f"minecraft:{kind[data & 7]}_slab[type={typ},waterlogged=false]"
-    if bid == 50:
-        wall = {1: "east", 2: "west", 3: "south", 4: "north"}
-        return f"minecraft:wall_torch[facing={wall[data]}]" if data in wall else "minecraft:torch"
-    if bid in (54, 61, 62, 65, 130, 146):
-        name = {54: "chest", 61: "furnace", 62: "furnace", 65: "ladder", 130: "ender_chest", 146: "trapped_chest"}[bid]
-        facing = _FACING4.get(data, "north")
-        props = {"facing": facing}
-        if bid in (54, 146):
-            props.update(type="single", waterlogged="false")
-        elif bid in (65, 130):
-            props["waterlogged"] = "false"
-        else:
-            props["lit"] = "true" if bid == 62 else "false"
-        return format_state(f"minecraft:{name}", props)
-    if bid in _DOORS:
-        return _door(_DOORS[bid], data, below)
-    if bid in (96, 167):
-        return format_state(f"minecraft:{'oak' if bid == 96 else 'iron'}_trapdoor", {
-            "facing": ("north", "south", "west", "east")[data & 3], "half": "top" if data & 8 else "bottom",
-            "open": "true" if data & 4 else "false", "powered": "false", "waterlogged": "false"})
+    kind, axis = ("wood", "y") if data >> 2 == 3 else ("log", "yxz"[data >> 2])
+    return f"minecraft:{woods[data & 3]}_{kind}[axis={axis}]"
+
+
+def _stairs(bid: int, data: int, _below: object) -> str:
+    return format_state(f"minecraft:{_STAIRS[bid]}_stairs", {
+        "facing": _STAIR_F[data & 3], "half": "top" if data & 4 else "bottom", "shape": "straight",
+        "waterlogged": "false"})
+
+
+def _slab(bid: int, data: int, _below: object) -> str | None:
+    kind = _STONE_SLABS if bid in (43, 44) else _W
+    if (data & 7) >= len(kind):
+        return None
+    typ = "double" if bid in (43, 125) else ("top" if data & 8 else "bottom")
+    return f"minecraft:{kind[data & 7]}_slab[type={typ},waterlogged=false]"
+
+
+def _torch(_bid: int, data: int, _below: object) -> str:
+    wall = {1: "east", 2: "west", 3: "south", 4: "north"}
+    return f"minecraft:wall_torch[facing={wall[data]}]" if data in wall else "minecraft:torch"
+
+
+def _facing(bid: int, data: int, _below: object) -> str:
+    """Chests, furnaces, ladders: data 2..5 = north, south, west, east."""
+    name = {54: "chest", 61: "furnace", 62: "furnace", 65: "ladder", 130: "ender_chest", 146: "trapped_chest"}[bid]
+    props = {"facing": _FACING4.get(data, "north")}
+    if bid in (54, 146):
+        props.update(type="single", waterlogged="false")
+    elif bid in (65, 130):
+        props["waterlogged"] = "false"
+    else:
+        props["lit"] = "true" if bid == 62 else "false"
+    return format_state(f"minecraft:{name}", props)
+
+
+def _trapdoor(bid: int, data: int, _below: object) -> str:
+    return format_state(f"minecraft:{'oak' if bid == 96 else 'iron'}_trapdoor", {
+        "facing": ("north", "south", "west", "east")[data & 3], "half": "top" if data & 8 else "bottom",
+        "open": "true" if data & 4 else "false", "powered": "false", "waterlogged": "false"})
+
+
+def _misc(bid: int, data: int, _below: object) -> str:
     if bid == 120:
         return format_state("minecraft:end_portal_frame", {"eye": "true" if data & 4 else "false",
                                                            "facing": ("south", "west", "north", "east")[data & 3]})
-    if bid == 170:
-        return f"minecraft:hay_block[axis={'yxz'[min(data >> 2, 2)]}]"
-    name = _PLAIN.get(bid)
-    return None if name is None else f"minecraft:{name}"
+    return f"minecraft:hay_block[axis={'yxz'[min(data >> 2, 2)]}]"
 
 
 def _door(wood: str, data: int, below: tuple[int, int] | None) -> str:
@@ -139,6 +152,13 @@ def _door(wood: str, data: int, below: tuple[int, int] | None) -> str:
         props = {"half": "lower", "hinge": "left", "facing": facing_of[data & 3], "open": "true" if data & 4 else "false"}
     props["powered"] = "false"
     return format_state(f"minecraft:{wood}_door", props)
+
+
+_HANDLERS = [
+    ((17, 18, 161, 162), _wood), (tuple(_STAIRS), _stairs), ((43, 44, 125, 126), _slab), ((50,), _torch),
+    ((54, 61, 62, 65, 130, 146), _facing), (tuple(_DOORS), lambda b, d, below: _door(_DOORS[b], d, below)),
+    ((96, 167), _trapdoor), ((120, 170), _misc),
+]
 
 
 def is_mcedit(root: TagDict) -> bool:

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from mcgen.errors import ExportError, FormatError
+from mcgen.blocks import canonicalize
+from mcgen.errors import BlockStateError, ExportError, FormatError
 from mcgen.export import bedrock, nbtio
 from mcgen.export.common import check_size, compact_for_write, grid_from_indices, int_list
 from mcgen.export.nbtio import BYTE, COMPOUND, INT, LIST, STRING, TagDict, TagList
@@ -98,7 +99,10 @@ def _java_palette(block_palette: list, what: str, source: object) -> tuple[list[
             raise FormatError(f"{what} palette[{i}]: state values must be Byte, Int or String", path=source)
         java = bedrock.to_java(name, states)
         if java is None:
-            java = bedrock.native_state(name, states)
+            try:
+                java = canonicalize(bedrock.native_state(name, states))
+            except BlockStateError as exc:
+                raise FormatError(f"{what} palette[{i}]: {exc}", path=source) from exc
             unmapped.append(java)
         dry.append(java)
         wet.append(bedrock.to_java(name, states, waterlogged=True) or java)

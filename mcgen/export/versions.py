@@ -9,6 +9,7 @@ introduction or properties changed since 1.16; a name it does not list is assume
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from mcgen.blocks import parse_state
 from mcgen.errors import ExportError
@@ -78,6 +79,7 @@ def version_name(dv: int) -> str:
     return best if best is not None else f"DV {dv}"
 
 
+@lru_cache(maxsize=65536)
 def missing_in_version(state: str, dv: int) -> str | None:
     """Why ``state`` does not exist at DataVersion ``dv``, or None when it does (as far as known)."""
     name, props = parse_state(state)

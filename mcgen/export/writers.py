@@ -8,6 +8,7 @@ from typing import Any
 
 from mcgen.errors import ExportError
 from mcgen.export import FORMATS, litematic, mcstructure, sponge, structure, versions
+from mcgen.export.common import compact_for_write
 from mcgen.fsutil import atomic_write_bytes
 from mcgen.grid import VoxelGrid
 
@@ -47,16 +48,15 @@ def encode(grid: VoxelGrid, fmt: str, *, mc_version: str | None = None, include_
     if opts:
         raise ExportError(f"unknown option(s) for {fmt}: {', '.join(sorted(opts))}")
     dv = versions.data_version(mc_version)
-    g = grid.compact()
     if fmt == "mcstructure":
-        return mcstructure.encode_mcstructure(g, include_air=include_air)
-    versions.check_states(g.palette, dv)
+        return mcstructure.encode_mcstructure(grid, include_air=include_air)
+    versions.check_states(compact_for_write(grid)[1], dv)
     if fmt in ("schem", "schem3"):
-        return sponge.encode_schem(g, data_version=dv, version=3 if fmt == "schem3" else 2, anchor=anchor,
+        return sponge.encode_schem(grid, data_version=dv, version=3 if fmt == "schem3" else 2, anchor=anchor,
                                    name=name, author=author)
     if fmt == "nbt":
-        return structure.encode_structure(g, data_version=dv, include_air=include_air)
-    return litematic.encode_litematic(g, data_version=dv, name=name or "mcgen", author=author)
+        return structure.encode_structure(grid, data_version=dv, include_air=include_air)
+    return litematic.encode_litematic(grid, data_version=dv, name=name or "mcgen", author=author)
 
 
 def write_file(grid: VoxelGrid, path: str | os.PathLike, fmt: str | None = None, *,
