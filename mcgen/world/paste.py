@@ -190,14 +190,15 @@ def _keep_originals(world: Path, regions: list[Path], dest: Path) -> None:
                 copy_file(world / rel, dest / rel)
 
 
-def paste(world_path: str | os.PathLike, placements: list[Placement], *, backup: bool = True,
+def paste(world_path: str | os.PathLike, placements: list[Placement | tuple], *, backup: bool = True,
           dry_run: bool = False, create_chunks: bool = False, reason: str = "paste",
           hook: ProgressHook | None = None) -> PasteReport:
     """Paste ``placements`` into the save at ``world_path``.
 
     Args:
         world_path: the save folder (see :func:`mcgen.world.resolve_world`).
-        placements: grids and positions; ``y=None`` rests the grid on the terrain surface.
+        placements: :class:`Placement` objects or ``(grid, (x, y, z))`` pairs; ``y=None`` rests
+            the grid on the terrain surface.
         backup: keep a backup in ``<save>/mcgen_backups/<ID>`` (for ``world restore``).
         dry_run: plan only; nothing in the save is written.
         create_chunks: allow writing into chunks that do not exist or are not fully generated.
@@ -210,6 +211,7 @@ def paste(world_path: str | os.PathLike, placements: list[Placement], *, backup:
     """
     t0 = time.perf_counter()
     world = Path(world_path)
+    placements = [p if isinstance(p, Placement) else Placement(p[0], *p[1]) for p in placements]
     if not placements:
         raise WorldError("nothing to paste")
     for p in placements:

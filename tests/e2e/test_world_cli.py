@@ -118,7 +118,7 @@ def test_build_places_generated_buildings_and_writes_files(repo, capsys, monkeyp
         got = RegionReader(repo / "worlds/demo").box(*b["min"], *g.size)
         assert (got == np.array(g.palette, dtype=object)[g.blocks]).all()
         schem = repo / "out" / f"{b['name']}.schem"
-        if schem.exists() or "write_file" in cap.err:  # the exporter is present in this checkout
+        if "exporter is not available" not in cap.err:  # the export module is in this checkout
             from mcgen.files import read_structure
 
             assert read_structure(schem) == g

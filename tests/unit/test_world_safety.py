@@ -192,3 +192,14 @@ def test_if_undoing_a_failed_swap_fails_too_the_backup_is_kept_and_restores(worl
     assert len(backups) == 1 and str(backups[0].path) in str(err.value)
     restore(world)
     assert {k: v for k, v in tree_digest(world).items() if k != "mcgen_log.json"} == before
+
+
+def test_pairs_are_accepted_and_empty_pastes_refused(flat):
+    report = paste(flat, [(test_grid((3, 3, 3)), (1, -60, 1))], backup=False)
+    assert report.boxes[0].min == (1, -60, 1)
+    with pytest.raises(WorldError, match="nothing to paste"):
+        paste(flat, [])
+    from mcgen.grid import VoxelGrid
+
+    with pytest.raises(WorldError, match="is empty"):
+        paste(flat, [(VoxelGrid.empty((0, 0, 0)), (0, 0, 0))])
