@@ -39,18 +39,31 @@ def _fmt(fmt: str, schem_version: int | None) -> str:
     return fmt
 
 
+def _unique_names(inputs: list[Path]) -> list[str]:
+    """Safe stems, one per input; clashes (``a.json`` and ``a.nbt``) get ``_2``, ``_3``, ..."""
+    seen: dict[str, int] = {}
+    names = []
+    for p in inputs:
+        stem = safe_name(p.stem if p.is_file() else p.name)
+        seen[stem] = seen.get(stem, 0) + 1
+        names.append(stem if seen[stem] == 1 else f"{stem}_{seen[stem]}")
+    return names
+
+
 def _targets(inputs: list[Path], output: Path | None, we_dir: Path | None, suffix: str) -> list[Path]:
     if we_dir is not None:
+        if we_dir.name.lower() != "schematics":
+            say(f"note: {we_dir} is not named 'schematics'; WorldEdit looks in plugins/WorldEdit/schematics "
+                f"(Bukkit/Paper) or config/worldedit/schematics (Fabric/NeoForge)")
         base = [safe_name(output.stem)] if output is not None and len(inputs) == 1 else None
-        names = base or [safe_name(p.stem if p.is_file() else p.name) for p in inputs]
-        return [we_dir / f"{n}{suffix}" for n in names]
+        return [we_dir / f"{n}{suffix}" for n in (base or _unique_names(inputs))]
     if output is None:
         raise UsageError("give -o OUT (a file, or a folder for several inputs) or --worldedit-dir DIR")
     if len(inputs) == 1 and not output.is_dir() and output.suffix:
         if output.suffix.lower() != suffix:
             raise UsageError(f"output {output} should end in {suffix} for this format")
         return [output]
-    return [output / f"{safe_name(p.stem if p.is_file() else p.name)}{suffix}" for p in inputs]
+    return [output / f"{n}{suffix}" for n in _unique_names(inputs)]
 
 
 def export_cmd(

@@ -66,3 +66,22 @@ def test_convert_rejects_unwritable_suffix(tmp_path, capsys):
     save_json(random_grid(4, size=(2, 2, 2)), tmp_path / "a.json")
     assert run(["convert", str(tmp_path / "a.json"), str(tmp_path / "a.schematic")]) == 3
     assert "legacy .schematic" in capsys.readouterr().err
+
+
+def test_export_folder_with_clashing_names_keeps_every_file(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    save_json(random_grid(5, size=(2, 2, 2)), src / "a.json")
+    (src / "a.nbt").write_bytes(__import__("mcgen.export.writers", fromlist=["encode"]).encode(
+        random_grid(6, size=(2, 2, 2)), "nbt"))
+    assert run(["export", str(src), "--format", "schem", "-o", str(tmp_path / "out")]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.schem", "a_2.schem"]
+
+
+def test_export_no_air_writes_structure_void(tmp_path):
+    save_json(random_grid(7, size=(3, 3, 3)), tmp_path / "a.json")
+    out = tmp_path / "a.nbt"
+    assert run(["export", str(tmp_path / "a.json"), "--format", "nbt", "--no-air", "-o", str(out)]) == 0
+    from mcgen.export import nbtio
+
+    assert len(nbtio.load_bytes(out.read_bytes()).root["blocks"]) == random_grid(7, size=(3, 3, 3)).count()

@@ -99,3 +99,17 @@ def test_schem_v2_header_matches_worldedit_detection(tmp_path):
     assert int(inner["Version"]) == 3 and list(inner["Offset"]) == [-2, 0, 1]
     assert list(inner).index("DataVersion") < list(inner).index("Blocks")
     assert list(inner["Blocks"]["BlockEntities"]) == []
+
+
+def test_litematic_metadata_is_complete_and_correct(tmp_path):
+    nbtlib = pytest.importorskip("nbtlib")
+    grid = random_grid(11, size=(4, 3, 5))
+    f = nbtlib.load(write_file(grid, tmp_path / "m.litematic", "litematic", mc_version="1.20.4", name="hut"))
+    assert int(f["Version"]) == 6 and int(f["MinecraftDataVersion"]) == 3700
+    md = f["Metadata"]
+    assert {k: int(v) for k, v in md["EnclosingSize"].items()} == {"x": 4, "y": 3, "z": 5}
+    assert int(md["TotalVolume"]) == 60 and int(md["TotalBlocks"]) == grid.count()
+    assert int(md["RegionCount"]) == 1 and str(md["Name"]) == "hut" and str(md["Author"]) == "mcgen"
+    assert int(md["TimeCreated"]) > 1_600_000_000_000 and int(md["TimeModified"]) >= int(md["TimeCreated"])
+    region = f["Regions"]["hut"]
+    assert str(region["BlockStatePalette"][0]["Name"]) == "minecraft:air"
