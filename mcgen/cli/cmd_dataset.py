@@ -6,14 +6,17 @@ The ``dataset`` group is a Typer sub-app built in :func:`register`; other datase
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import typer
 
-from mcgen.cli.common import out, say
+from mcgen.cli.common import is_tty, out, say
 
 SYNTH_HELP = """Write a procedural dataset of recognisable builds (houses, towers, huts, walls, bridges, wells, lighthouses, pyramids, windmills, trees) plus manifest.json and preview.png.
 
@@ -26,6 +29,16 @@ INFO_HELP = """Summarise a dataset folder: sample count, label histogram, block 
 
 Example: mcgen dataset info dataset/
 """
+
+
+@contextlib.contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on a terminal for long runs; nothing in logs and pipes."""
+    if not is_tty() or total < 200:
+        yield None
+        return
+    with typer.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield lambda done, _total: bar.update(done - bar.pos)
 
 
 def synth_cmd(
@@ -46,10 +59,12 @@ def synth_cmd(
     prepare_output(out_dir)  # refuse early, before minutes of work
     t0 = time.perf_counter()
     say(f"drawing {count} samples ({size}^3, seed {seed}, {workers} worker(s))")
-    grids = generate_dataset(count, size, seed, workers=min(workers, os.cpu_count() or 1))
+    with _progress(count, "drawing") as step:
+        grids = generate_dataset(count, size, seed, workers=min(workers, os.cpu_count() or 1), progress=step)
     t1 = time.perf_counter()
-    manifest = write_dataset(out_dir, grids, size=size, vocabulary=DEFAULT_VOCAB.states,
-                             generator=GENERATOR, seed=seed)
+    with _progress(count, "writing") as step:
+        manifest = write_dataset(out_dir, grids, size=size, vocabulary=DEFAULT_VOCAB.states,
+                                 generator=GENERATOR, seed=seed, progress=step)
     t2 = time.perf_counter()
     msg = f"wrote {count} samples to {out_dir} in {t2 - t0:.1f}s (draw {t1 - t0:.1f}s, write {t2 - t1:.1f}s)"
     if preview:

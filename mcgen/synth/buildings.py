@@ -175,10 +175,11 @@ def lighthouse(c: Canvas, big: bool) -> None:
     c.place(n + 4, n + 4)
     c.ox, c.oz = c.ox + 2, c.oz + 2
     plinth = blk(pick(r, ("stone_bricks", "cobblestone", "stone")))
-    stamp(c, disk(rad + 1), -1, 0, -1, plinth, 2 if big else 1)
+    steps = 2 if big else 1
+    stamp(c, disk(rad + 1), -1, 0, -1, plinth, steps)
     for y in range(1, h):
         stamp(c, ring(disk(rad)), 0, y, 0, a if ((y - 1) // stripe) % 2 == 0 else b)
-    door_at(c, rad, 1, n - 1, "north")
+    door_at(c, rad, steps, n - 1, "north")
     gallery = disk(rad + 1, square=True)
     stamp(c, gallery, -1, h, -1, plinth)
     stamp(c, ring(gallery), -1, h + 1, -1, FENCE)
