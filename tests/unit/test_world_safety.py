@@ -203,3 +203,21 @@ def test_pairs_are_accepted_and_empty_pastes_refused(flat):
 
     with pytest.raises(WorldError, match="is empty"):
         paste(flat, [(VoxelGrid.empty((0, 0, 0)), (0, 0, 0))])
+
+
+@pytest.mark.skipif(sys.platform.startswith("win"), reason="fcntl locks")
+def test_while_mcgen_writes_the_game_cannot_open_the_world(flat):
+    probe = ("import fcntl, sys\nf = open(sys.argv[1], 'r+b')\n"
+             "try:\n    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)\n    print('free')\n"
+             "except OSError:\n    print('held')\n")
+    seen = []
+
+    def hook(stage, done, total):
+        if not seen:
+            seen.append(subprocess.run([sys.executable, "-c", probe, str(flat / "session.lock")],
+                                       capture_output=True, text=True, check=True).stdout.strip())
+
+    paste(flat, [Placement(test_grid((4, 4, 4)), 2, None, 2)], hook=hook)
+    assert seen == ["held"]
+    assert subprocess.run([sys.executable, "-c", probe, str(flat / "session.lock")],
+                          capture_output=True, text=True, check=True).stdout.strip() == "free"
