@@ -1,0 +1,119 @@
+"""The one noise schedule and the training loss."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from mcgen.codec import BlockCodec
+from mcgen.diffusion import DiffusionConfig, GaussianDiffusion, training_loss
+from mcgen.errors import ConfigError
+from mcgen.model import ModelConfig, build_model
+from mcgen.sampling import ddim_steps, make_timesteps, run_sampler
+
+
+def _diffusers():
+    return pytest.importorskip("diffusers")
+
+
+@pytest.mark.parametrize("schedule, name", [("linear", "linear"), ("cosine", "squaredcos_cap_v2")])
+@pytest.mark.parametrize("zero_snr", [False, True])
+def test_schedule_matches_diffusers(schedule: str, name: str, zero_snr: bool) -> None:
+    ref = _diffusers().DDIMScheduler(num_train_timesteps=1000, beta_schedule=name, rescale_betas_zero_snr=zero_snr)
+    ours = GaussianDiffusion(DiffusionConfig(schedule=schedule, zero_snr=zero_snr))
+    torch.testing.assert_close(ours.alpha_bar.float(), ref.alphas_cumprod, atol=2e-6, rtol=0)
+
+
+def test_zero_snr_ends_in_pure_noise_and_keeps_the_start() -> None:
+    plain = GaussianDiffusion(DiffusionConfig(schedule="cosine"))
+    zsnr = GaussianDiffusion(DiffusionConfig(schedule="cosine", zero_snr=True))
+    assert float(zsnr.alpha_bar[-1]) == pytest.approx(0.0, abs=1e-12)
+    assert float(zsnr.alpha_bar[0]) == pytest.approx(float(plain.alpha_bar[0]), rel=1e-9)
+    assert bool((zsnr.alpha_bar[1:] <= zsnr.alpha_bar[:-1]).all())
+
+
+def test_logsnr_shift_moves_every_step_by_the_same_amount() -> None:
+    base = GaussianDiffusion(DiffusionConfig(schedule="cosine"))
+    shifted = GaussianDiffusion(DiffusionConfig(schedule="cosine", logsnr_shift=2 * math.log(0.5)))
+    diff = torch.logit(shifted.alpha_bar[:990]) - torch.logit(base.alpha_bar[:990])
+    torch.testing.assert_close(diff, torch.full_like(diff, 2 * math.log(0.5)), atol=1e-6, rtol=0)
+
+
+class _Probe(torch.nn.Module):
+    """Records what training feeds the network; predicts uniform logits."""
+
+    def __init__(self, self_condition: bool) -> None:
+        super().__init__()
+        self.cfg = ModelConfig(preset="tiny", self_condition=self_condition)
+        self.codec = BlockCodec(self.cfg.vocab_size, self.cfg.embed_dim)
+        self.bias = torch.nn.Parameter(torch.zeros(()))
+        self.calls: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]] = []
+
+    def forward(self, x_t, t, labels=None, self_cond=None):
+        self.calls.append((x_t.clone(), t.clone(), None if self_cond is None else self_cond.clone()))
+        b, _, x, y, z = x_t.shape
+        return torch.zeros(b, self.cfg.vocab_size, x, y, z) + self.bias
+
+
+def test_training_and_sampling_read_the_same_alpha_bar_table() -> None:
+    diffusion = GaussianDiffusion(DiffusionConfig(schedule="cosine"))
+    probe = _Probe(self_condition=False)
+    blocks = torch.randint(0, 55, (3, 16, 16, 16), generator=torch.Generator().manual_seed(0))
+    training_loss(probe, diffusion, blocks, generator=torch.Generator().manual_seed(9))
+    x_t, t, _ = probe.calls[0]
+    # replay the loss's draws: t, then eps, from the same generator
+    g = torch.Generator().manual_seed(9)
+    assert torch.equal(t, torch.randint(0, 1000, (3,), generator=g))
+    x0 = probe.codec.encode(blocks)
+    eps = torch.randn(x0.shape, generator=g)
+    ab = diffusion.alpha_bar[t].float().view(-1, 1, 1, 1, 1)
+    torch.testing.assert_close(x_t, ab.sqrt() * x0 + (1 - ab).sqrt() * eps, atol=1e-5, rtol=0)
+    # the sampler, given a perfect denoiser, visits exactly the training marginals of that table
+    ts = make_timesteps(1000, 10)
+    start = diffusion.q_sample(x0, torch.full((3,), ts[0]), eps)
+    seen = []
+    run_sampler(ddim_steps(lambda x, tt: seen.append((int(tt[0]), x)) or x0, start, diffusion.alpha_bar, ts))
+    for step_t, x in seen:
+        ab = float(diffusion.alpha_bar[step_t])
+        torch.testing.assert_close(x, math.sqrt(ab) * x0 + math.sqrt(1 - ab) * eps, atol=1e-5, rtol=0)
+
+
+def test_self_conditioning_runs_an_extra_pass_for_part_of_the_batch() -> None:
+    diffusion = GaussianDiffusion(DiffusionConfig(self_cond_prob=0.5))
+    probe = _Probe(self_condition=True)
+    blocks = torch.zeros(64, 2, 2, 2, dtype=torch.long)
+    probe.cfg = ModelConfig(preset="tiny")
+    training_loss(probe, diffusion, blocks, generator=torch.Generator().manual_seed(0))
+    assert len(probe.calls) == 2
+    sc = probe.calls[1][2]  # (B, d, X, Y, Z): zeros where the coin said no
+    used = sc.flatten(1).abs().sum(1) > 0
+    assert 10 < int(used.sum()) < 54
+    never = GaussianDiffusion(DiffusionConfig(self_cond_prob=0.0))
+    probe.calls.clear()
+    training_loss(probe, never, blocks, generator=torch.Generator().manual_seed(0))
+    assert len(probe.calls) == 1 and torch.count_nonzero(probe.calls[0][2]) == 0
+
+
+def test_training_loss_is_a_differentiable_scalar_near_log_vocab_at_init() -> None:
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(preset="tiny", num_labels=2, depth=1))
+    diffusion = GaussianDiffusion(DiffusionConfig(mse_weight=0.5))
+    blocks = torch.randint(0, 55, (2, 16, 16, 16))
+    loss = training_loss(model, diffusion, blocks, torch.tensor([0, 2]), generator=torch.Generator().manual_seed(0))
+    assert loss.dim() == 0 and torch.isfinite(loss)
+    assert loss.item() == pytest.approx(math.log(55) + 0.5 * 1.0, rel=0.1)  # uniform logits: CE log V, MSE ~1
+    loss.backward()
+    assert model.final_linear.weight.grad.abs().sum() > 0
+
+
+def test_config_round_trip_and_validation() -> None:
+    cfg = DiffusionConfig(schedule="linear", zero_snr=True, logsnr_shift=-1.0)
+    assert DiffusionConfig.from_dict(cfg.to_dict()) == cfg
+    for bad in ({"schedule": "sqrt"}, {"timesteps": 1}, {"beta_start": 0.1, "beta_end": 0.01},
+                {"self_cond_prob": 1.5}, {"mse_weight": -1}):
+        with pytest.raises(ConfigError):
+            DiffusionConfig(**bad)
+    with pytest.raises(ConfigError):
+        DiffusionConfig.from_dict({"schedule": "cosine", "T": 10})
