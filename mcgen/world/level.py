@@ -216,11 +216,16 @@ def write_grid_per_block(level, grid: VoxelGrid, origin: tuple[int, int, int]) -
 
 
 def save_level(level, hook: ProgressHook | None = None) -> None:
-    """Save changed chunks: first drop their stale light and heightmaps (``isLightOn = 0``)
-    so the game recomputes both when it loads them, then write.
+    """Save changed chunks so the game recomputes their light and heightmaps.
 
-    ``level.save()`` alone keeps the old light arrays and ``isLightOn = 1``; the pre-save
-    operation is what amulet's editor runs and what makes the game relight.
+    amulet's ``level.save()`` alone writes the old ``BlockLight``/``SkyLight`` arrays, the old
+    heightmaps and ``isLightOn = 1`` back (checked on the 1.18 fixture): the game then trusts
+    the stale light, so new torches stay dark and new roofs do not shade. We first run
+    ``pre_save_operation()`` (what amulet's editor runs), which drops the light arrays and
+    heightmaps of every changed chunk and writes ``isLightOn = 0``. Minecraft's chunk loader
+    (``ChunkSerializer.read`` -> ``setLightCorrect(isLightOn)``; the LIGHT status load task ->
+    ``lightChunk(chunk, lighted=false)`` -> every light source of the chunk is propagated and sky
+    light rebuilt; missing heightmaps are primed) then relights those chunks when they load.
     """
     for _ in level.pre_save_operation():
         pass

@@ -1,8 +1,10 @@
 """An in-game fallback for lighting: a tiny data pack with ``/function mcgen:relight``.
 
 mcgen saves every touched chunk without light data and with ``isLightOn = 0``, which tells the
-game to recompute light when it loads the chunk. Reports against amulet say placed light
-sources sometimes still stay dark until a block next to them changes. The function changes
+game to recompute light when it loads the chunk (see :func:`mcgen.world.level.save_level`).
+Reports against amulet say placed light sources sometimes still stay dark until a block next to
+them changes (most likely saves made with a plain ``level.save()``, which keeps stale light;
+we cannot run the game here to rule the rest out). As a fallback the function changes
 each pasted light source to a barrier and back (the barrier is a full block, so attached
 torches stay), which makes the game re-propagate its light. Every line is guarded by
 ``execute if block`` so that, after ``world restore``, it does nothing where the source is gone.
