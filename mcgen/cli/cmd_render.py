@@ -21,8 +21,9 @@ Examples:
 
 
 def _caption(path: Path, meta: dict) -> str:
+    name = path.name if path.is_file() else path.stem  # keep the suffix: a.schem and a.nbt differ
     label = meta.get("label")
-    return f"{path.stem} {label}" if label else path.stem
+    return f"{name} {label}" if label else name
 
 
 def render_cmd(
