@@ -68,8 +68,8 @@ def load_manifest(path: str | os.PathLike) -> dict[str, Any]:
     return d
 
 
-def prepare_output(path: str | os.PathLike, overwrite: bool = True) -> Path:
-    """Make ``path`` ready for a new dataset: create it, or clear an old mcgen dataset in it.
+def check_output(path: str | os.PathLike, overwrite: bool = True) -> bool:
+    """Check that a dataset may be written to ``path``; True when an old dataset is there.
 
     Raises:
         UsageError: ``path`` is a file, or a non-empty folder that is not an mcgen dataset,
@@ -78,11 +78,24 @@ def prepare_output(path: str | os.PathLike, overwrite: bool = True) -> Path:
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise UsageError("output exists and is not a folder", path=out)
-    if out.is_dir() and any(out.iterdir()):
-        if not is_dataset(out):
-            raise UsageError("output folder is not empty and is not an mcgen dataset; refusing to overwrite", path=out)
-        if not overwrite:
-            raise UsageError("output folder already holds a dataset", path=out)
+    if not (out.is_dir() and any(out.iterdir())):
+        return False
+    if not is_dataset(out):
+        raise UsageError("output folder is not empty and is not an mcgen dataset; refusing to overwrite", path=out)
+    if not overwrite:
+        raise UsageError("output folder already holds a dataset", path=out)
+    return True
+
+
+def prepare_output(path: str | os.PathLike, overwrite: bool = True) -> Path:
+    """Make ``path`` ready for a new dataset: create it, or clear an old mcgen dataset in it.
+
+    Raises:
+        UsageError: see :func:`check_output`.
+        FileIOError: the folder cannot be created.
+    """
+    out = Path(path)
+    if check_output(out, overwrite):
         for p in out.iterdir():
             if p.is_dir() and p.name.startswith("sample_"):
                 shutil.rmtree(p)

@@ -49,14 +49,14 @@ def synth_cmd(
     workers: int = typer.Option(1, "--workers", "-j", min=1, help="Processes drawing samples (the result does not depend on it)."),
     preview: bool = typer.Option(True, "--preview/--no-preview", help="Also write preview.png (a contact sheet of the first 40 samples)."),
 ) -> None:
-    from mcgen.dataset import PREVIEW, prepare_output, write_dataset  # noqa: PLC0415
+    from mcgen.dataset import PREVIEW, check_output, write_dataset  # noqa: PLC0415
     from mcgen.synth import GENERATOR, SIZES, generate_dataset  # noqa: PLC0415
     from mcgen.errors import UsageError  # noqa: PLC0415
     from mcgen.vocab import DEFAULT_VOCAB  # noqa: PLC0415
 
     if size not in SIZES:
         raise UsageError(f"--size must be one of {', '.join(map(str, SIZES))}, got {size}")
-    prepare_output(out_dir)  # refuse early, before minutes of work
+    check_output(out_dir)  # refuse early, before minutes of work
     t0 = time.perf_counter()
     say(f"drawing {count} samples ({size}^3, seed {seed}, {workers} worker(s))")
     with _progress(count, "drawing") as step:
