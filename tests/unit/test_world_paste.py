@@ -155,3 +155,41 @@ def test_light_sources_get_a_guarded_relight_function(world_copy):
     assert (world / "datapacks/mcgen/data/mcgen/functions/relight.mcfunction").read_text() == "\n".join(lines) + "\n"
     paste(world, [Placement(grid, 2, -60, 2)], backup=False)  # same blocks again: no duplicate lines
     assert report.relight_function.read_text().splitlines() == lines
+
+
+def test_entities_and_block_entities_outside_the_box_survive(world_copy):
+    # mc1_16_5 chunk (-10, 31): a painting at x=-146 and signs/beds at x=-147/-146 (entities in the chunk NBT)
+    world = world_copy("mc1_16_5_flat_everyblock")
+    before = RegionReader(world).root(-10, 31)["Level"]
+    states = ["minecraft:air", "minecraft:stone", "minecraft:chest[facing=north,type=single,waterlogged=false]"]
+    blocks = np.ones((3, 2, 3), dtype=np.uint16)
+    blocks[1, 1, 1] = 2
+    # the box x -149..-147, y 4..5, z 504..506 covers three of the signs
+    paste(world, [Placement(VoxelGrid(blocks, states), -149, 4, 504)], backup=False)
+    after = RegionReader(world).root(-10, 31)["Level"]
+    assert after["Entities"] == before["Entities"]
+
+    def be(level):
+        return {(int(t["x"]), int(t["y"]), int(t["z"])): str(t["id"]) for t in level["TileEntities"]}
+
+    def inside(k):
+        return -149 <= k[0] <= -147 and 4 <= k[1] <= 5 and 504 <= k[2] <= 506
+
+    old, new = be(before), be(after)
+    assert sum(map(inside, old)) == 3
+    assert new.pop((-148, 5, 505)) == "minecraft:chest"
+    assert new == {k: v for k, v in old.items() if not inside(k)}
+
+
+def test_plain_amulet_save_would_keep_stale_light(world_copy):
+    """Why save_level runs amulet's pre-save step: a plain save keeps isLightOn=1 and old light."""
+    import amulet
+    from amulet.api.block import Block
+
+    world = world_copy("mc1_18_superflat")
+    level = amulet.load_level(str(world))
+    level.set_version_block(3, -60, 3, "minecraft:overworld", ("java", 2860), Block.from_string_blockstate("minecraft:glowstone"))
+    level.save()
+    level.close()
+    root = RegionReader(world).root(0, 0)
+    assert int(root["isLightOn"]) == 1 and dict(root["Heightmaps"])
