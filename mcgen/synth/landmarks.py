@@ -179,11 +179,10 @@ def tree(c: Canvas, big: bool) -> None:
         gr = ri(r, 1, 2)
         stamp(c, disk(gr), -gr, 0, -gr, pick(r, (GRASS, GRASS, blk("dirt"))))
     kind = "spruce" if conifer else "oak"
-    top = trunk_h + (2 * crown if conifer else crown)
-    top = min(top, c.size - 2)
+    top = min(trunk_h + (2 * crown if conifer else crown), c.size - 2)
     c.fill(0, 0, 0, 0, top - 1, 0, log(kind))
     if conifer:
-        _spruce_crown(c, trunk_h, top, crown)
+        _spruce_crown(c, max(2, trunk_h - crown), top, crown)
     else:
         _round_crown(c, trunk_h + crown // 2, crown)
         if big:
@@ -203,11 +202,13 @@ def _round_crown(c: Canvas, yc: int, rad: int) -> None:
 
 
 def _spruce_crown(c: Canvas, y0: int, top: int, rad: int) -> None:
-    for y in range(y0 - 1, top + 1):
-        frac = (top - y) / max(1, top - y0 + 1)
-        rr = max(0, int(round(rad * frac)) - (1 if (top - y) % 2 else 0))
-        m = disk(rr)
-        for i, k in np.argwhere(m):
+    """A cone of alternating wide and narrow leaf layers, widest at the bottom, a tip on top."""
+    span = max(1, top - y0)
+    for y in range(y0, top + 1):
+        d = top - y
+        base = max(1, int(round(rad * d / span))) if d else 0
+        rr = base if d % 2 else max(0, base - 1)
+        for i, k in np.argwhere(disk(rr)):
             x, z = int(i) - rr, int(k) - rr
             if c.get(x, y, z) == 0:
                 c.put(x, y, z, LEAVES)
