@@ -2,7 +2,7 @@
 MC.LossChart = class {
   constructor(host, metrics, sampleSteps, onPick) {
     this.host = host; this.m = metrics; this.sampleSteps = sampleSteps; this.onPick = onPick;
-    this.W = 440; this.H = 210; this.pad = { l: 48, r: 12, t: 12, b: 28 };
+    this.W = 440; this.H = 210; this.pad = { l: 48, r: 12, t: 22, b: 28 };
     this.build();
   }
 
@@ -49,18 +49,22 @@ MC.LossChart = class {
       S("line", { x1: pad.l, x2: W - pad.r, y1: y, y2: y, class: "grid" }, root);
       S("text", { x: pad.l - 5, y: y + 4, "text-anchor": "end", class: "axis" }, root).textContent = MC.fmt(v);
     }
-    for (let i = 0; i <= 4; i++) {
-      const s = Math.round(s0 + (s1 - s0) * i / 4), x = this.sx(s);
-      S("text", { x, y: H - 8, "text-anchor": "middle", class: "axis" }, root).textContent = String(s);
+    for (const s of MC.niceTicks(s0, s1, 6)) {
+      S("text", { x: this.sx(s), y: H - 8, "text-anchor": "middle", class: "axis" }, root).textContent = String(s);
     }
-    S("text", { x: pad.l + 6, y: H - pad.b - 6, class: "axis-title" }, root).textContent =
+    S("text", { x: pad.l, y: 12, class: "axis-title" }, root).textContent =
       "loss" + (this.log ? " (log scale)" : "") + " by step · thin: raw, thick: smoothed";
   }
 
+  // Centred moving average (in log space on a log axis): follows fast early drops without lag.
   smooth(vals) {
-    const a = Math.min(0.3, 20 / vals.length + 0.02);
-    let e = vals[0];
-    return vals.map((v) => (e = e + a * (v - e)));
+    const f = this.log ? Math.log : (v) => v, g = this.log ? Math.exp : (v) => v;
+    const w = Math.max(1, Math.round(vals.length / 60)), pre = [0];
+    for (const v of vals) pre.push(pre[pre.length - 1] + f(v));
+    return vals.map((_, i) => {
+      const lo = Math.max(0, i - w), hi = Math.min(vals.length, i + w + 1);
+      return g((pre[hi] - pre[lo]) / (hi - lo));
+    });
   }
 
   // Put the marker at `step` and show the loss logged nearest to it.
@@ -83,6 +87,15 @@ MC.LossChart = class {
     this.sampleSteps.forEach((v, i) => { if (Math.abs(v - s) < Math.abs(this.sampleSteps[best] - s)) best = i; });
     this.onPick(best);
   }
+};
+
+// About n round tick values (1, 2 or 5 times a power of ten) between a and b.
+MC.niceTicks = function (a, b, n) {
+  const raw = (b - a) / Math.max(1, n - 1), mag = Math.pow(10, Math.floor(Math.log10(raw || 1)));
+  const step = [1, 2, 5, 10].map((k) => k * mag).find((k) => k >= raw) || raw;
+  const out = [];
+  for (let v = Math.ceil(a / step) * step; v <= b + 1e-9; v += step) out.push(Math.round(v));
+  return out;
 };
 
 MC.fmt = function (v) {

@@ -260,9 +260,9 @@ MC.Camera = class {
     const [lo, hi] = box || [[0, 0, 0], size];
     const ext = [0, 1, 2].map((i) => Math.max(1, hi[i] - lo[i]));
     const r = Math.max(2, Math.hypot(ext[0], ext[1], ext[2]) * 0.5);
-    this.target = [(lo[0] + hi[0]) / 2, lo[1] + ext[1] * 0.45, (lo[2] + hi[2]) / 2];
+    this.target = [(lo[0] + hi[0]) / 2, lo[1] + ext[1] * 0.5, (lo[2] + hi[2]) / 2];
     this.yaw = -0.72; this.pitch = 0.5;
-    this.dist = r / Math.sin(this.fov / 2) * 1.0;
+    this.dist = r / Math.sin(this.fov / 2) * 1.04;
   }
 
   basis() {
