@@ -192,6 +192,8 @@ def world_info_cmd(
             out(f"  {e.get('time', '?')}  {b.get('name')}: {tuple(b.get('min', []))} .. {tuple(b.get('max', []))}"
                 f"  ({e.get('reason', '')}; backup {e.get('backup') or 'none'})")
     out(f"backups ({len(info['backups'])}): " + (", ".join(b["id"] for b in info["backups"]) or "none"))
+    if info["relight_function"]:
+        out("light:    if a pasted light source stays dark, run `/function mcgen:relight` near it in game")
 
 
 @world_app.command("restore")

@@ -54,6 +54,7 @@ def world_info(world_path: str | os.PathLike) -> dict[str, Any]:
         "path": str(world), "name": info.name, "version": info.version_name,
         "data_version": info.data_version, "spawn": list(info.spawn) if info.spawn else None,
         "generator": info.generator, "locked": is_locked(world), "log": read_log(world),
+        "relight_function": (world / "datapacks/mcgen/data/mcgen/function/relight.mcfunction").is_file(),
         "backups": [{"id": b.id, "created": b.created, "reason": b.reason, "files": b.files} for b in list_backups(world)],
     }
 
