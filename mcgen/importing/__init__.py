@@ -1,6 +1,6 @@
 """Importing real builds as training data (``mcgen dataset import``).
 
-numpy only at import time: nbtlib is imported when a foreign file is peeked at, amulet when a
+numpy only at import time (headers are walked by our own NBT skimmer); amulet is imported when a
 world box is read.
 """
 

@@ -1,14 +1,14 @@
 """A cheap look at a structure file's header: its size (and block-entity counts) before loading.
 
-The NBT tree is parsed with nbtlib (so every tag is read, and a structure ``.nbt``'s ``blocks`` list of
-compounds is built), but no block array is decoded into a voxel grid: a 1000^3 schematic costs its
-compressed bytes plus the raw ``BlockData`` byte string, not a billion-cell array. Decompression stops
-at :data:`MAX_NBT_BYTES` so a gzip bomb cannot take the memory either.
+The NBT is walked by :mod:`mcgen.importing.skim`, which reads numbers and small compounds but only
+measures arrays and summarises long lists (a structure file's ``blocks``), so no block data is
+decoded or built. The first :data:`PREFIX_BYTES` of decompressed NBT are looked at first: the
+size fields usually come early, so a build over the limit is refused without decompressing the
+rest. Decompression never goes past :data:`MAX_NBT_BYTES`.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import zipfile
@@ -20,8 +20,10 @@ from typing import Any
 import numpy as np
 
 from mcgen.errors import FormatError
+from mcgen.importing.skim import ListSummary, skim
 
 MAX_NBT_BYTES = 512 * 1024 * 1024  # decompressed NBT larger than this is refused outright
+PREFIX_BYTES = 1 << 20
 _JSON_SIZE = re.compile(rb'"size"\s*:\s*\[\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\]')
 
 
@@ -47,8 +49,8 @@ def peek_size(path: str | os.PathLike) -> tuple[int, int, int] | None:
     """The ``(X, Y, Z)`` size a structure file declares, read without building its voxel grid.
 
     Returns:
-        The size, or ``None`` when the header does not say (an unknown layout, or NBT that nbtlib
-        cannot parse; the real reader then decides and gives the reason).
+        The size, or ``None`` when the header does not say (an unknown layout, or bytes that are
+        not NBT; the real reader then decides and gives the reason).
 
     Raises:
         FormatError: the file cannot be opened, or decompresses to more than :data:`MAX_NBT_BYTES`.
@@ -57,8 +59,14 @@ def peek_size(path: str | os.PathLike) -> tuple[int, int, int] | None:
     return None if info is None else info.size
 
 
-def peek(path: str | os.PathLike) -> Peek | None:
-    """Like :func:`peek_size`, with block-entity and entity counts where the format stores them."""
+def peek(path: str | os.PathLike, max_size: int | None = None) -> Peek | None:
+    """Like :func:`peek_size`, with block-entity and entity counts where the format stores them.
+
+    Args:
+        path: a structure file or sample folder.
+        max_size: when the first part of the file already shows a size over this on some axis,
+            stop there (the counts are then ``None``).
+    """
     path = Path(path)
     if path.is_dir():
         npz = path / "voxels.npz"
@@ -68,13 +76,26 @@ def peek(path: str | os.PathLike) -> Peek | None:
         return _peek_npz(path)
     if suffix == ".json":
         return _peek_json(path)
-    root = _load_nbt(path)
+    data = _read_bytes(path)
+    packed = data[:2] == b"\x1f\x8b" or data[:1] == b"\x78"
+    if packed and max_size is not None:
+        head = _peek_raw(_inflate(data, path, PREFIX_BYTES), partial=True)
+        if head is not None and max(head.size) > max_size:
+            return head
+    return _peek_raw(_inflate(data, path, MAX_NBT_BYTES) if packed else data, partial=False)
+
+
+def _peek_raw(raw: bytes, partial: bool) -> Peek | None:
+    root = _skim(raw)
     if root is None:
         return None
     try:
-        return _peek_root(root)
+        info = _peek_root(root)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError):
-        return None  # an unexpected layout: let the reader explain
+        return None  # an unexpected layout (or not read far enough): let the reader explain
+    if info is not None and partial:
+        return Peek(info.size, None, None, info.kind)
+    return info
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -84,47 +105,52 @@ def _read_bytes(path: Path) -> bytes:
         raise FormatError(f"cannot read: {exc.strerror or exc}", path=path) from exc
 
 
-def _gunzip(data: bytes, path: Path) -> bytes:
+def _inflate(data: bytes, path: Path, limit: int) -> bytes:
+    """Decompress gzip/zlib data, at most ``limit`` bytes of it (refusing more than MAX_NBT_BYTES)."""
     d = zlib.decompressobj(wbits=47)  # 32 + 15: gzip or zlib header, detected
     try:
-        out = d.decompress(data, MAX_NBT_BYTES + 1)
+        out = d.decompress(data, limit + 1)
     except zlib.error as exc:
         raise FormatError(f"corrupt compressed data ({exc})", path=path) from exc
-    if len(out) > MAX_NBT_BYTES:
-        raise FormatError(f"decompresses to more than {MAX_NBT_BYTES >> 20} MiB of NBT; refused", path=path)
+    if len(out) > limit:
+        if limit >= MAX_NBT_BYTES:
+            raise FormatError(f"decompresses to more than {MAX_NBT_BYTES >> 20} MiB of NBT; refused", path=path)
+        return out[:limit]
     return out
 
 
-def _load_nbt(path: Path) -> Any:
-    import nbtlib  # noqa: PLC0415 - only needed for foreign files
-
-    data = _read_bytes(path)
-    if data[:2] == b"\x1f\x8b" or data[:1] == b"\x78":
-        data = _gunzip(data, path)
-    if len(data) < 3 or data[0] != 10:
+def _skim(raw: bytes) -> dict | None:
+    if len(raw) < 3 or raw[0] != 10:
         return None
-    for order in _byte_orders(data):
+    for little in _byte_orders(raw):
         try:
-            return nbtlib.File.parse(io.BytesIO(data), byteorder=order)
-        except Exception:  # noqa: BLE001 - nbtlib raises assorted errors on bad input
-            continue  # the real reader runs next and gives the reason
+            root, _ = skim(raw, little_endian=little)
+        except ValueError:
+            continue
+        if root:
+            return root
     return None
 
 
-def _byte_orders(data: bytes) -> list[str]:
-    """Big-endian first unless the first child's name length only makes sense little-endian."""
-    name_len = int.from_bytes(data[1:3], "big")
-    pos = 3 + name_len
+def _byte_orders(data: bytes) -> list[bool]:
+    """Little-endian? Big-endian first unless the first child's name length only makes sense little-endian."""
+    pos = 3 + int.from_bytes(data[1:3], "big")
     if len(data) >= pos + 3:
         be = int.from_bytes(data[pos + 1:pos + 3], "big")
         le = int.from_bytes(data[pos + 1:pos + 3], "little")
         if le < be:
-            return ["little", "big"]
-    return ["big", "little"]
+            return [True, False]
+    return [False, True]
 
 
 def _n(tag: Any) -> int | None:
     return None if tag is None else len(tag)
+
+
+def _with_block_entity(blocks: Any) -> int:
+    if isinstance(blocks, ListSummary):
+        return blocks.with_block_entity
+    return sum(1 for b in blocks if isinstance(b, dict) and "nbt" in b)
 
 
 def _peek_root(root: Any) -> Peek | None:
@@ -136,16 +162,15 @@ def _peek_root(root: Any) -> Peek | None:
         bpd = pal.get("block_position_data", {})
         be = sum(1 for v in bpd.values() if "block_entity_data" in v)
         return Peek(_ints(root["size"]), be, _n(s.get("entities")), "mcstructure")
-    if "size" in root and ("blocks" in root or "palette" in root or "palettes" in root):
-        blocks = root.get("blocks", [])
-        be = sum(1 for b in blocks if "nbt" in b)
+    if "size" in root:  # a structure .nbt (or a partial read whose other keys come later)
+        be = _with_block_entity(root.get("blocks", []))
         return Peek(_ints(root["size"]), be, _n(root.get("entities")), "structure")
     body = root["Schematic"] if "Schematic" in root and "Width" not in root else root
     if all(k in body for k in ("Width", "Height", "Length")):
         size = tuple(int(body[k]) & 0xFFFF for k in ("Width", "Height", "Length"))
         blocks = body.get("Blocks")
         be = body.get("BlockEntities", body.get("TileEntities"))
-        if be is None and hasattr(blocks, "get"):
+        if be is None and isinstance(blocks, dict):
             be = blocks.get("BlockEntities")
         kind = "sponge" if "Version" in body else "legacy_schematic"
         return Peek(size, _n(be), _n(body.get("Entities")), kind)  # type: ignore[arg-type]

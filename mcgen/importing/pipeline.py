@@ -196,7 +196,7 @@ def load_source(src: Path | WorldBox, max_size: int) -> tuple[VoxelGrid, int | N
 
         grid = read_world_box(src.world, src.box, max_size=max_size)
         return grid, grid.meta.get("block_entities"), None
-    info = peek(src)
+    info = peek(src, max_size=max_size)
     if info is not None and max(info.size) > max_size:
         raise TooLarge(f"{'x'.join(map(str, info.size))} is larger than --max-size {max_size}; not loaded",
                        path=src)

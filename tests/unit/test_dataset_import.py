@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import nbtlib
@@ -73,6 +74,44 @@ def _fake_sponge(path: Path, width: int) -> None:
     buf = io.BytesIO()
     nbtlib.File(root, root_name="Schematic").write(buf)
     path.write_bytes(gzip.compress(buf.getvalue()))
+
+
+def _structure_nbt(n_blocks: int, size: list[int], with_nbt: int) -> bytes:
+    blocks = [nbtlib.Compound({"pos": nbtlib.List[nbtlib.Int]([i % 7, 0, 0]), "state": nbtlib.Int(0),
+                               **({"nbt": nbtlib.Compound({"id": nbtlib.String("chest")})} if i < with_nbt else {})})
+              for i in range(n_blocks)]
+    root = nbtlib.Compound({"size": nbtlib.List[nbtlib.Int](size), "blocks": nbtlib.List[nbtlib.Compound](blocks),
+                            "palette": nbtlib.List[nbtlib.Compound]([nbtlib.Compound({"Name": nbtlib.String("minecraft:stone")})]),
+                            "entities": nbtlib.List[nbtlib.Compound]([]), "DataVersion": nbtlib.Int(2586),
+                            "data": nbtlib.IntArray(list(range(1000)))})
+    buf = io.BytesIO()
+    nbtlib.File(root).write(buf)
+    return buf.getvalue()
+
+
+def test_the_skimmer_summarises_long_lists_and_measures_arrays() -> None:
+    from mcgen.importing.skim import Blob, ListSummary, skim
+
+    raw = _structure_nbt(500, [7, 1, 1], with_nbt=3)
+    root, complete = skim(raw)
+    assert complete and root["size"] == [7, 1, 1] and root["DataVersion"] == 2586
+    assert root["blocks"] == ListSummary(500, 3) and root["data"] == Blob(1000)
+    head, complete = skim(raw[:200])
+    assert not complete and head["size"] == [7, 1, 1]
+
+
+def test_a_huge_structure_is_refused_from_the_first_bytes(tmp_path: Path, monkeypatch) -> None:
+    peek_mod = sys.modules["mcgen.importing.peek"]
+    path = tmp_path / "big.nbt"
+    path.write_bytes(gzip.compress(_structure_nbt(3000, [900, 10, 10], with_nbt=0)))
+    assert peek(path).size == (900, 10, 10)
+    calls = []
+    real = peek_mod.skim
+    monkeypatch.setattr(peek_mod, "skim", lambda raw, **kw: calls.append(len(raw)) or real(raw, **kw))
+    monkeypatch.setattr(peek_mod, "PREFIX_BYTES", 4096)
+    info = peek(path, max_size=256)
+    assert info.size == (900, 10, 10) and info.block_entities is None
+    assert calls == [4096]  # decided on the first 4 KiB; the rest was never decompressed or walked
 
 
 def test_a_build_over_the_limit_is_refused_from_its_header_without_loading(tmp_path: Path, monkeypatch) -> None:
