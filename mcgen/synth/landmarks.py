@@ -171,7 +171,7 @@ def tree(c: Canvas, big: bool) -> None:
     r = c.rng
     conifer = chance(r, 0.35)
     trunk_h = ri(r, 7, 12) if big else ri(r, 3, 6)
-    crown = ri(r, 5, 8) if big else ri(r, 2, 4)
+    crown = ri(r, 5, 8) if big else ri(r, 2 if conifer else 3, 4)
     c.place(2 * crown + 3, 2 * crown + 3)
     cx = crown + 1
     c.ox, c.oz = c.ox + cx, c.oz + cx
@@ -194,7 +194,7 @@ def _round_crown(c: Canvas, yc: int, rad: int) -> None:
     g = np.arange(-rad, rad + 1)
     dist = (g[:, None, None] ** 2 + (g[None, :, None] * 1.2) ** 2 + g[None, None, :] ** 2) ** 0.5
     keep = dist <= rad + 0.3
-    keep &= (dist <= rad - 0.7) | (c.rng.random(keep.shape) < 0.55)
+    keep &= (dist <= rad - 0.7) | (c.rng.random(keep.shape) < 0.65)
     for i, j, k in np.argwhere(keep):
         x, y, z = int(i) - rad, yc + int(j) - rad, int(k) - rad
         if c.get(x, y, z) == 0:
