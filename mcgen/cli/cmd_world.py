@@ -44,6 +44,8 @@ def _print_report(report, *, verb: str) -> None:
         say(f"backup: {report.backup_id} (undo with `mcgen world restore {report.world} --backup {report.backup_id}`)")
     if report.light_sources:
         say(f"{report.light_sources} light-emitting block(s); {LIGHT_NOTE}")
+    for w in report.warnings:
+        say(f"warning: {w}")
     say(f"done in {report.seconds:.2f} s")
 
 

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from mcgen.errors import FileIOError, WorldError
+from mcgen.errors import FileIOError, McgenError, WorldError
 from mcgen.grid import VoxelGrid
 from mcgen.world import level as lv
 from mcgen.world.backup import BACKUP_DIR, Backup, copy_file, create_backup
 from mcgen.world.blockinfo import emits_light
-from mcgen.world.leveldat import read_level_info
+from mcgen.world.leveldat import LevelInfo, read_level_info
 from mcgen.world.lock import check_unlocked, hold_lock
 from mcgen.world.locate import region_dir
 from mcgen.world.log import append_log
@@ -63,6 +63,7 @@ class PlacedBox:
         return f"/tp @s {cx} {self.min[1] + 1} {self.max[2] + 6} 180 10"
 
     def to_dict(self) -> dict:
+        """JSON-friendly form (for logs)."""
         return {"name": self.name, "min": list(self.min), "max": list(self.max), "blocks": self.blocks,
                 "light_sources": self.light_sources}
 
@@ -84,13 +85,16 @@ class PasteReport:
     seconds: float = 0.0
     relight_function: Path | None = None
     relight_lines: list[str] = field(default_factory=list, repr=False)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def blocks(self) -> int:
+        """Blocks written over all boxes."""
         return sum(b.blocks for b in self.boxes)
 
     @property
     def light_sources(self) -> int:
+        """Light-emitting blocks pasted."""
         return sum(b.light_sources for b in self.boxes)
 
 
@@ -234,7 +238,7 @@ def paste(world_path: str | os.PathLike, placements: list[Placement | tuple], *,
 
 
 def _run(world: Path, staging: Path, placements: list[Placement], regions: list[Path],
-         chunks: list[tuple[int, int]], info, *, hook: ProgressHook | None, dry_run: bool,
+         chunks: list[tuple[int, int]], info: LevelInfo, *, hook: ProgressHook | None, dry_run: bool,
          create_chunks: bool, backup: bool, reason: str) -> PasteReport:
     try:
         _stage(world, staging, regions)
@@ -247,14 +251,25 @@ def _run(world: Path, staging: Path, placements: list[Placement], regions: list[
         finally:
             level.close()
         report.backup_id = _commit(world, staging, regions, backup, reason, hook)
-        report.relight_function = add_relight(world, info.data_version, report.relight_lines)
-        append_log(world, {"action": reason.split(" ", 1)[0], "reason": reason, "backup": report.backup_id,
-                           "boxes": [b.to_dict() for b in report.boxes]})
+        _after_commit(world, info, report, reason)
         return report
     except OSError as exc:
         raise FileIOError(f"writing the world failed, it was left as it was: {exc.strerror or exc}", path=world) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _after_commit(world: Path, info: LevelInfo, report: PasteReport, reason: str) -> None:
+    """Relight data pack and log; the blocks are already in, so problems here are only warnings."""
+    try:
+        report.relight_function = add_relight(world, info.data_version, report.relight_lines)
+    except (OSError, McgenError) as exc:
+        report.warnings.append(f"relight data pack not written: {exc}")
+    try:
+        append_log(world, {"action": reason.split(" ", 1)[0], "reason": reason, "backup": report.backup_id,
+                           "boxes": [b.to_dict() for b in report.boxes]})
+    except (OSError, McgenError) as exc:
+        report.warnings.append(f"{world / 'mcgen_log.json'} not updated: {exc}")
 
 
 def _write(level, placements, world, regions, chunks, info, hook, dry_run, create_chunks) -> PasteReport:
