@@ -92,7 +92,7 @@ def _preview(out_dir: Path) -> None:
     from mcgen.render import contact_sheet  # noqa: PLC0415
 
     shown = [read_structure(d) for d in sample_dirs(out_dir)[:40]]
-    items = [(f"{i} {Path(str(g.meta.get('source', ''))).stem[:20]}", g) for i, g in enumerate(shown)]
+    items = [(f"{i} {Path(str(g.meta.get('source', ''))).stem[-18:]}", g) for i, g in enumerate(shown)]
     contact_sheet(items, out_dir / PREVIEW, cols=min(10, len(items)), cell=160)
 
 

@@ -6,16 +6,17 @@ import re
 
 DEFAULT_LABEL = "build"
 
-# Specific kinds come before the generic "house", so "lumberjackhut" is a workshop and
-# "haybalehouse" a house. Matched as substrings of the lower-cased name.
+# Specific kinds come before the generic "house" (so "lumberjackhut" is a workshop and
+# "haybalehouse" a house) and "workshop" before "shop". Matched as substrings of the lower-cased name.
 KEYWORDS: tuple[tuple[str, str], ...] = (
     ("windmill", "windmill"), ("mill", "windmill"),
     ("farm", "farm"), ("barn", "farm"), ("stable", "stable"), ("horsebox", "stable"),
-    ("shop", "shop"), ("market", "shop"), ("exchanger", "shop"), ("tavern", "tavern"), ("inn_", "tavern"),
+    ("workshop", "workshop"), ("shop", "shop"), ("market", "shop"), ("exchanger", "shop"),
+    ("tavern", "tavern"), ("inn_", "tavern"),
     ("lighthouse", "tower"), ("tower", "tower"),
     ("smeltery", "workshop"), ("furnace", "workshop"), ("forge", "workshop"), ("smith", "workshop"),
     ("armorer", "workshop"), ("stonecutter", "workshop"), ("lumberjack", "workshop"), ("weaver", "workshop"),
-    ("workshop", "workshop"), ("mason", "workshop"), ("fletcher", "workshop"), ("butcher", "workshop"),
+    ("mason", "workshop"), ("fletcher", "workshop"), ("butcher", "workshop"),
     ("tannery", "workshop"), ("cartographer", "workshop"),
     ("temple", "temple"), ("church", "temple"), ("chapel", "temple"),
     ("library", "library"), ("townhall", "hall"), ("town_hall", "hall"), ("barrack", "barracks"),

@@ -335,7 +335,8 @@ def test_fit_rejects_an_unknown_mode() -> None:
     ("houses_basichouse1.nbt", "house"), ("plains_small_house_1.nbt", "house"),
     ("functionals_advancedwindmill.nbt", "windmill"), ("functionals_basicfarm.nbt", "farm"),
     ("functionals_advancedshop.nbt", "shop"), ("gdmc2023_1_19_2_tower_observation.nbt", "tower"),
-    ("functionals_basiclumberjackhut.nbt", "workshop"), ("taiga_stable_1", "stable"),
+    ("functionals_basiclumberjackhut.nbt", "workshop"), ("functionals_basicworkshop.nbt", "workshop"),
+    ("taiga_stable_1", "stable"),
     ("decorations_murderercache.nbt", "build"), ("x.schem", "build"),
 ])
 def test_labels_come_from_the_file_name(name: str, label: str) -> None:
