@@ -152,3 +152,17 @@ def test_grid_layout_never_overlaps_and_keeps_the_spacing(sizes, spacing, ox, oz
 def test_grids_with_a_vocab_state_make_a_valid_voxelgrid():
     g = test_grid((3, 3, 3))
     assert isinstance(g, VoxelGrid) and g.size == (3, 3, 3)
+
+
+@pytest.mark.world
+def test_building_near_spawn_twice_does_not_cover_the_first_build(made, tmp_path):
+    import shutil
+
+    path = shutil.copytree(made["1.21.3"], tmp_path / "w")
+    grids = [test_grid((6, 4, 6), seed=i) for i in range(2)]
+    first = place_buildings(path, grids, spacing=2, backup=False).boxes
+    second = place_buildings(path, grids, spacing=2, backup=False).boxes
+    for a in first:
+        for b in second:
+            assert not boxes_overlap((a.min, tuple(v + 1 for v in a.max)), (b.min, tuple(v + 1 for v in b.max)))
+    assert second[0].min[0] > first[-1].max[0]
