@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import mcgen
-from mcgen.errors import FormatError
+from mcgen.errors import FormatError, McgenError
 from mcgen.files import iter_structure_paths, read_structure
 from mcgen.view.encode import encode_grid
 
@@ -86,8 +86,18 @@ def _gather_folder(path: Path, limit: int, data: dict[str, Any]) -> None:
     if len(paths) > limit:
         data["notes"].append(f"showing the first {limit} of {len(paths)} structures (raise --limit to see more)")
         paths = paths[:limit]
+    skipped = []
     for p in paths:
-        data["structures"].append(encode_grid(read_structure(p), p.stem if p.is_file() else p.name))
+        try:
+            grid = read_structure(p)
+        except McgenError as exc:
+            if len(paths) == 1:
+                raise
+            skipped.append(str(exc))
+            continue
+        data["structures"].append(encode_grid(grid, p.stem if p.is_file() else p.name))
+    if skipped:
+        data["notes"].append(f"skipped {len(skipped)} unreadable file(s): " + "; ".join(skipped[:5]))
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:

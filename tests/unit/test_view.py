@@ -218,3 +218,33 @@ def test_write_view_summary(tmp_path: Path) -> None:
     s = write_view(tmp_path / "big.json", tmp_path / "o" / "v.html")
     assert s.kind == "structure" and s.structures == 1 and s.steps == 0
     assert s.out.is_file() and s.bytes == s.out.stat().st_size
+
+
+def test_folder_skips_unreadable_files_with_a_note(tmp_path: Path) -> None:
+    save_json(house(), tmp_path / "good.json")
+    (tmp_path / "broken.json").write_text("{not json")
+    data = gather(tmp_path)
+    assert [s["name"] for s in data["structures"]] == ["good"]
+    assert "skipped 1 unreadable file" in data["notes"][0] and "broken.json" in data["notes"][0]
+
+
+def test_foreign_formats_are_viewable(fixtures_dir: Path, tmp_path: Path) -> None:
+    pytest.importorskip("mcgen.export.readers")
+    src = fixtures_dir / "schem" / "fawe_v3_small_house.schem"
+    data = gather(src)
+    rec = data["structures"][0]
+    assert data["kind"] == "structure" and rec["count"] > 50
+    assert len(rec.get("shapes", rec["palette"])) == len(rec["palette"])
+    assert np.count_nonzero(decode_blocks(rec)) == rec["count"]
+
+
+def test_partial_blocks_carry_their_boxes() -> None:
+    g = house()
+    rec = encode_grid(g, "h")
+    shapes = dict(zip(rec["palette"], rec["shapes"]))
+    stairs = next(s for s in shapes if "stairs" in s)
+    door = next(s for s in shapes if "oak_door" in s)
+    assert shapes[PLANKS] is None and len(shapes[stairs]) == 2
+    assert shapes[door] == [[0, 0, 0, 16, 16, 3]]  # facing south: the thin slab on the north side
+    for boxes in filter(None, shapes.values()):
+        assert all(0 <= b[i] < b[i + 3] <= 16 for b in boxes for i in range(3))

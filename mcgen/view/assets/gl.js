@@ -70,7 +70,7 @@ MC.buildMesh = function (rec, vox, cutY, withGround) {
     if (shapes[id]) { faces += 6 * shapes[id].length; continue; }
     faces += !solid(x + 1, y, z) + !solid(x - 1, y, z) + !solid(x, y + 1, z) + !solid(x, y - 1, z) + !solid(x, y, z + 1) + !solid(x, y, z - 1);
   }
-  const ground = withGround ? (X + 4) * (Z + 4) : 0;
+  const ground = withGround ? MC.groundTiles(rec.size) : 0;
   const m = new MC.MeshWriter((faces + ground) * 6);
   const tint = [0, 0, 0];
   for (let y = 0; y <= top; y++) for (let z = 0; z < Z; z++) for (let x = 0; x < X; x++) {
@@ -152,20 +152,27 @@ MC.shapeFaces = function (m, x, y, z, boxes, rgb, solid) {
   }
 };
 
-// Ground tiles around the footprint, darkened where blocks stand on them.
+// Ground tiles around the footprint, darkened where blocks stand on them. Large footprints get
+// larger tiles so the floor does not shimmer.
 MC.groundQuads = function (rec, solid, m) {
   const [X, , Z] = rec.size, up = [0, 1, 0], corners = [[0, 0], [0, 1], [1, 1], [1, 0]];
-  for (let z = -2; z < Z + 2; z++) for (let x = -2; x < X + 2; x++) {
-    const rgb = (x + z) & 1 ? [58, 64, 76] : [54, 60, 71];
+  const t = Math.max(1, Math.ceil(Math.max(X, Z) / 48)), nx = Math.ceil(X / t) + 4, nz = Math.ceil(Z / t) + 4;
+  for (let tz = 0; tz < nz; tz++) for (let tx = 0; tx < nx; tx++) {
+    const x = (tx - 2) * t, z = (tz - 2) * t, rgb = (tx + tz) & 1 ? [58, 64, 76] : [54, 60, 71];
     for (let k = 0; k < 4; k++) {
-      const [i, j] = corners[k], cx = x + i, cz = z + j, q = m.pos[k];
+      const [i, j] = corners[k], cx = x + i * t, cz = z + j * t, q = m.pos[k];
       q[0] = cx; q[1] = -0.01; q[2] = cz;
-      const n = solid(cx - 1, 0, cz - 1) + solid(cx, 0, cz - 1) + solid(cx - 1, 0, cz) + solid(cx, 0, cz);
+      const n = t > 1 ? 0 : solid(cx - 1, 0, cz - 1) + solid(cx, 0, cz - 1) + solid(cx - 1, 0, cz) + solid(cx, 0, cz);
       m.ao[k] = Math.max(0, 255 - n * 60);
       m.corner[k] = i + 2 * j;
     }
     m.quad(rgb, up);
   }
+};
+
+MC.groundTiles = function (size) {
+  const t = Math.max(1, Math.ceil(Math.max(size[0], size[2]) / 48));
+  return (Math.ceil(size[0] / t) + 4) * (Math.ceil(size[2] / t) + 4);
 };
 
 const VERT = `
@@ -177,6 +184,9 @@ void main() {
   vUV = vec2(mod(aNrm.w, 2.0), floor(aNrm.w / 2.0));
   gl_Position = uMVP * vec4(aPos, 1.0);
 }`;
+const FRAG_HEAD = `#extension GL_OES_standard_derivatives : enable
+#define HAS_DERIV 1
+`;
 const FRAG = `
 precision mediump float;
 uniform vec4 uHover;
@@ -188,7 +198,13 @@ void main() {
   float light = 0.42 + 0.58 * key + 0.18 * fill;
   float ao = 0.45 + 0.55 * vAO;
   vec2 e2 = min(vUV, 1.0 - vUV);
-  float edge = mix(0.72, 1.0, smoothstep(0.0, 0.06, min(e2.x, e2.y)));
+  float depth = 0.28;
+#ifdef HAS_DERIV
+  // Fade the block outlines where a block covers only a few pixels (avoids moire far away).
+  vec2 fw = fwidth(vUV);
+  depth *= 1.0 - smoothstep(0.07, 0.2, max(fw.x, fw.y));
+#endif
+  float edge = 1.0 - depth * (1.0 - smoothstep(0.0, 0.06, min(e2.x, e2.y)));
   vec3 c = vCol * light * ao * edge;
   if (uHover.w > 0.5 && all(equal(floor(vPos - n * 0.5), uHover.xyz))) {
     c = mix(c, vec3(1.0, 0.95, 0.55), 0.45);
@@ -204,7 +220,8 @@ MC.Renderer = class {
     if (!gl) throw new Error("WebGL is not available in this browser");
     this.gl = gl;
     const prog = gl.createProgram();
-    for (const [type, src] of [[gl.VERTEX_SHADER, VERT], [gl.FRAGMENT_SHADER, FRAG]]) {
+    const frag = gl.getExtension("OES_standard_derivatives") ? FRAG_HEAD + FRAG : FRAG;
+    for (const [type, src] of [[gl.VERTEX_SHADER, VERT], [gl.FRAGMENT_SHADER, frag]]) {
       const sh = gl.createShader(type);
       gl.shaderSource(sh, src); gl.compileShader(sh);
       if (!gl.getShaderParameter(sh, gl.COMPILE_STATUS)) throw new Error("shader: " + gl.getShaderInfoLog(sh));
