@@ -194,6 +194,16 @@ def _keep_originals(world: Path, regions: list[Path], dest: Path) -> None:
                 copy_file(world / rel, dest / rel)
 
 
+def _normalise(placements: list[Placement | tuple]) -> list[Placement]:
+    out = [p if isinstance(p, Placement) else Placement(p[0], *p[1]) for p in placements]
+    if not out:
+        raise WorldError("nothing to paste")
+    for p in out:
+        if 0 in p.grid.size:
+            raise WorldError(f"{p.name or 'structure'} is empty (size {p.grid.size})")
+    return out
+
+
 def paste(world_path: str | os.PathLike, placements: list[Placement | tuple], *, backup: bool = True,
           dry_run: bool = False, create_chunks: bool = False, reason: str = "paste",
           hook: ProgressHook | None = None) -> PasteReport:
@@ -215,12 +225,7 @@ def paste(world_path: str | os.PathLike, placements: list[Placement | tuple], *,
     """
     t0 = time.perf_counter()
     world = Path(world_path)
-    placements = [p if isinstance(p, Placement) else Placement(p[0], *p[1]) for p in placements]
-    if not placements:
-        raise WorldError("nothing to paste")
-    for p in placements:
-        if 0 in p.grid.size:
-            raise WorldError(f"{p.name or 'structure'} is empty (size {p.grid.size})")
+    placements = _normalise(placements)
     info = read_level_info(world)
     chunks = _chunks_of(placements)
     regions = _regions_of(world, chunks)

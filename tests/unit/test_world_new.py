@@ -14,9 +14,8 @@ from hypothesis import strategies as st
 from mcgen.errors import ConfigError, WorldError
 from mcgen.grid import VoxelGrid
 from mcgen.world import (
-    boxes_overlap, grid_layout, new_world, paste, place_buildings, read_level_info, resolve_world, world_info,
+    boxes_overlap, grid_layout, new_world, place_buildings, read_level_info, resolve_world, world_info,
 )
-from mcgen.world.leveldat import read_spawn
 from tests.unit.test_world_paste import test_grid
 from tests.unit.world_anvil import RegionReader, chunk_status
 

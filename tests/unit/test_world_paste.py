@@ -10,7 +10,7 @@ from mcgen.grid import VoxelGrid
 from mcgen.vocab import DEFAULT_VOCAB
 from mcgen.world import Placement, paste, read_level_info
 from mcgen.world.blockinfo import is_ground
-from tests.unit.world_anvil import RegionReader, column_states, find_full_block, tree_digest
+from tests.unit.world_anvil import RegionReader, column_states, find_full_block
 
 pytestmark = pytest.mark.world
 
