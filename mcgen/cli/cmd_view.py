@@ -24,9 +24,9 @@ def view(
 ) -> None:
     """Write ONE self-contained HTML page (no server, no network) to look at structures in 3-D.
 
-    Drag to orbit, right-drag to pan, wheel to zoom, hover for the block state; a y-slice shows the
-    inside. For a training output folder, a step slider walks through inference_samples/ next to
-    the loss curve from metrics.jsonl.
+    Drag to orbit, right-drag to pan, wheel to zoom, hover for the block state; a y-slice shows the inside.
+
+    For a training output folder, a step slider walks through inference_samples/ next to the loss curve.
     """
     from mcgen.view import write_view  # noqa: PLC0415 - keep `mcgen --help` fast
 

@@ -124,13 +124,22 @@ def _gather_training(path: Path, limit: int, data: dict[str, Any]) -> None:
     if len(kept) < len(steps):
         data["notes"].append(f"showing {len(kept)} of {len(steps)} sample steps (raise --limit to see more)")
     table: list[list[int]] = []
+    bad: list[str] = []
     for step in kept:
         row = []
         for k, p in sorted(by_step[step].items()):
+            try:  # a running trainer may be writing this very file
+                grid = read_structure(p)
+            except McgenError as exc:
+                bad.append(str(exc))
+                continue
             row.append(len(data["structures"]))
-            rec = encode_grid(read_structure(p), p.stem, extra={"step": step, "sample": k})
-            data["structures"].append(rec)
-        table.append(row)
+            data["structures"].append(encode_grid(grid, p.stem, extra={"step": step, "sample": k}))
+        if row:
+            table.append(row)
+    kept = [data["structures"][row[0]]["step"] for row in table]
+    if bad:
+        data["notes"].append(f"skipped {len(bad)} unreadable sample(s): " + "; ".join(bad[:3]))
     data["title"] = root.resolve().name
     data["training"] = {
         "steps": kept, "samples": table,

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mcgen.grid import save_json
+from mcgen.grid import VoxelGrid, save_json
 from mcgen.view import write_view
 from tests.unit.test_view import house, make_outputs, noisy
 
@@ -70,8 +70,15 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     big.mkdir()
     save_json(house(32, seed=2), big / "a_house32.json")
     save_json(noisy(house(32, seed=2), 1.0, seed=5), big / "b_noise32.json")  # dense worst case
+    early = root / "early"
+    early.mkdir()
+    (early / "metrics.jsonl").write_text('{"step": 1, "loss": 2.0}\n{"step": 2, "loss": 1.5}\n')
+    odd = root / "odd"
+    odd.mkdir()
+    save_json(VoxelGrid.empty((4, 4, 4)), odd / "air.json")
+    save_json(house(16), odd / "house.json")
     out = {}
-    for name, src in (("training", root / "outputs"), ("samples", gen), ("big", big)):
+    for name, src in (("training", root / "outputs"), ("samples", gen), ("big", big), ("early", early), ("odd", odd)):
         out[name] = write_view(src, root / f"{name}.html").out
     return out
 
@@ -173,4 +180,16 @@ def test_thumbnails_pick_the_structure(browser, pages) -> None:
         " const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
         " for (let i = 3; i < d.length; i += 4) if (d[i]) return false; return true; }).length")
     assert blank == 0
+    assert _problems(browser) == []
+
+
+def test_run_without_samples_and_all_air_structure_load_clean(browser, pages) -> None:
+    _open(browser, pages["early"])
+    assert browser.find_element("id", "empty").text == "no inference samples yet"
+    assert browser.find_element("css selector", "#chart svg path.loss-raw").get_attribute("d").startswith("M")
+    assert _problems(browser) == []
+    _open(browser, pages["odd"])
+    assert browser.find_element("id", "empty").is_displayed()  # air.json comes first
+    browser.execute_script("window.mcgenViewer.show(1)")
+    assert not browser.find_element("id", "empty").is_displayed()
     assert _problems(browser) == []

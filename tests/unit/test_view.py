@@ -248,3 +248,11 @@ def test_partial_blocks_carry_their_boxes() -> None:
     assert shapes[door] == [[0, 0, 0, 16, 16, 3]]  # facing south: the thin slab on the north side
     for boxes in filter(None, shapes.values()):
         assert all(0 <= b[i] < b[i + 3] <= 16 for b in boxes for i in range(3))
+
+
+def test_training_skips_a_sample_being_written(tmp_path: Path) -> None:
+    out = make_outputs(tmp_path / "o", steps=(5, 10), samples=2)
+    (out / "inference_samples" / "step_000015_sample_0.json").write_text('{"format": "mcgen.vox')
+    data = gather(out)
+    assert data["training"]["steps"] == [5, 10] and len(data["structures"]) == 4
+    assert "skipped 1 unreadable sample" in data["notes"][0]
