@@ -193,3 +193,14 @@ def test_plain_amulet_save_would_keep_stale_light(world_copy):
     level.close()
     root = RegionReader(world).root(0, 0)
     assert int(root["isLightOn"]) == 1 and dict(root["Heightmaps"])
+
+
+def test_surface_y_reads_without_touching_the_save(world_copy):
+    from mcgen.world import surface_y
+    from tests.unit.world_anvil import tree_digest
+
+    world = world_copy("mc1_18_superflat")
+    before = tree_digest(world, skip=())
+    assert surface_y(world, 0, 0, 40, 40) == -61  # the grass of the superflat
+    assert surface_y(world, 5000, 5000, 5010, 5010) is None  # no chunks there
+    assert tree_digest(world, skip=()) == before
