@@ -35,7 +35,7 @@ def describe_machine() -> dict:
     try:
         import torch
 
-        info["torch"] = torch.__version__
+        info["torch"] = str(torch.__version__)
         if torch.cuda.is_available():
             info["gpu"] = torch.cuda.get_device_name(0)
     except ImportError:

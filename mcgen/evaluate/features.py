@@ -92,12 +92,20 @@ class FeatureNet(nn.Module):
                                   nn.MaxPool3d(2), *stage(2 * width, 4 * width))
         self.proj = nn.Sequential(nn.Linear(8 * width, feat_dim), nn.ReLU())
         self.head = nn.Linear(feat_dim, num_labels)
+        # Training-set statistics of the features: embed() standardises with them, so FID/KID/k-NN
+        # work in one fixed, unit-scale space whatever reference set they are given.
+        self.register_buffer("feat_mean", torch.zeros(feat_dim))
+        self.register_buffer("feat_std", torch.ones(feat_dim))
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Penultimate features ``(N, feat_dim)`` of encoded grids ``(N, C, X, Y, Z)``."""
         h = self.body(x)  # (N, 4w, X/4, Y/4, Z/4)
         pooled = torch.cat([h.mean(dim=(2, 3, 4)), h.amax(dim=(2, 3, 4))], dim=1)  # (N, 8w)
         return self.proj(pooled)
+
+    def embed(self, feats: torch.Tensor) -> torch.Tensor:
+        """Standardise penultimate features ``(N, feat_dim)`` with the stored training statistics."""
+        return (feats - self.feat_mean) / self.feat_std
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits ``(N, num_labels)``."""
@@ -107,8 +115,11 @@ class FeatureNet(nn.Module):
 def save_net(path: str | Path, net: FeatureNet, labels: list[str], config: dict, info: dict) -> None:
     """Write the net as a dict of tensors and plain values (atomic; loadable with ``weights_only``)."""
     import io
+    import json
 
     from mcgen.fsutil import atomic_write_bytes
+
+    info = json.loads(json.dumps(info, default=str))  # plain values only, so weights_only can load it
 
     payload = {"format": NET_FORMAT, "version": NET_VERSION, "config": dict(config), "labels": list(labels),
                "families": list(FAMILY_NAMES),
@@ -165,8 +176,8 @@ def run_net(net: FeatureNet, blocks: np.ndarray, states: list[str], batch_size: 
     feats, probs = [], []
     for start in range(0, len(blocks), batch_size):
         x = encode(blocks[start:start + batch_size], states)  # (B, C, X, Y, Z)
-        f = net.features(x)
-        feats.append(f.double().numpy())
+        f = net.features(x)  # (B, D)
+        feats.append(net.embed(f).double().numpy())
         probs.append(torch.softmax(net.head(f), dim=1).double().numpy())
     if not feats:
         return np.zeros((0, net.head.in_features)), np.zeros((0, net.head.out_features))

@@ -275,16 +275,18 @@ def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1), 1.0)
 
 
-def best_match_iou(samples: np.ndarray, train: np.ndarray, chunk: int = 512) -> tuple[np.ndarray, np.ndarray]:
-    """Best IoU of each sample with any training structure under the 8 symmetries.
+def best_match_iou(samples: np.ndarray, train: np.ndarray, chunk: int = 512,
+                   keep_above: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Best occupancy IoU of each sample with any training structure under the 8 symmetries.
 
     Args:
         samples: ``(N, S, Y, S)`` bool occupancy.
         train: ``(M, S, Y, S)`` bool occupancy, same shape.
         chunk: training structures per matrix product (bounds memory).
+        keep_above: also list every ``(symmetry, sample, train)`` triple with IoU >= this.
 
     Returns:
-        ``(best_iou (N,), best_index (M-indices, N,))``.
+        ``best_iou (N,)``, ``best_index (N,)`` into ``train``, and the kept triples ``(K, 3)``.
     """
     n = len(samples)
     variants = np.stack([v.reshape(n, -1) for v in symmetries(samples)]).astype(np.float32)  # (8, N, D)
@@ -292,14 +294,81 @@ def best_match_iou(samples: np.ndarray, train: np.ndarray, chunk: int = 512) -> 
     flat_train = train.reshape(len(train), -1)  # (M, D)
     best = np.full(n, -1.0)
     where = np.zeros(n, dtype=np.int64)
+    kept = [np.zeros((0, 3), dtype=np.int64)]
     for start in range(0, len(train), chunk):
         block = flat_train[start:start + chunk].astype(np.float32)
-        iou = iou_matrix(variants, block).reshape(8, n, -1).max(axis=0)  # (N, chunk)
+        iou8 = iou_matrix(variants, block).reshape(8, n, -1)  # (8, N, chunk)
+        if keep_above is not None:
+            hit = np.argwhere(iou8 >= keep_above)
+            kept.append(hit + np.array([0, 0, start]))
+        iou = iou8.max(axis=0)  # (N, chunk)
         arg = iou.argmax(axis=1)
         val = iou[np.arange(n), arg]
         better = val > best
         best[better], where[better] = val[better], arg[better] + start
-    return best, where
+    return best, where, np.concatenate(kept)
+
+
+def state_symmetry_luts(states: list[str]) -> np.ndarray:
+    """``(8, V)``: index of each state after each symmetry, in :func:`symmetries` order.
+
+    ``states`` is extended in place with transformed states it lacks (stairs facing, logs axis...).
+    """
+    from mcgen.blocks import transform_state
+
+    index = {s: i for i, s in enumerate(states)}
+    base = list(states)
+    luts = [[index.setdefault(transform_state(s, turns, mirror), len(index)) for s in base]
+            for mirror in (False, True) for turns in range(4)]
+    states[:] = list(index)
+    return np.array(luts, dtype=np.int64)
+
+
+def block_copy_iou(samples: np.ndarray, train: np.ndarray, states: list[str], triples: np.ndarray,
+                   chunk: int = 4096) -> np.ndarray:
+    """Block-state IoU (same state at the same place / non-air union) of ``(symmetry, sample, train)`` triples.
+
+    Args:
+        samples: ``(N, S, Y, S)`` state indices into ``states``.
+        train: ``(M, S, Y, S)`` state indices into ``states``.
+        states: the shared vocabulary (extended in place, see :func:`state_symmetry_luts`).
+        triples: ``(K, 3)`` from :func:`best_match_iou` with ``keep_above``.
+
+    Returns:
+        ``(K,)`` IoU values; never above the occupancy IoU of the same triple.
+    """
+    luts = state_symmetry_luts(states)
+    views = symmetries(samples)
+    flat_train = train.reshape(len(train), -1)  # (M, D)
+    out = np.zeros(len(triples))
+    for g in range(8):
+        rows = np.flatnonzero(triples[:, 0] == g)
+        for start in range(0, len(rows), chunk):
+            r = rows[start:start + chunk]
+            a = luts[g][views[g][triples[r, 1]]].reshape(len(r), -1)  # (k, D) transformed sample states
+            b = flat_train[triples[r, 2]]  # (k, D)
+            inter = ((a == b) & (a != 0)).sum(axis=1)
+            union = ((a != 0) | (b != 0)).sum(axis=1)
+            out[r] = np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+    return out
+
+
+def near_copy_flags(samples: np.ndarray, train: np.ndarray, states: list[str],
+                    threshold: float = NEAR_COPY_IOU) -> tuple[np.ndarray, np.ndarray]:
+    """Novelty of each sample against the training set.
+
+    Returns:
+        ``best_shape_iou (N,)``: best occupancy IoU under the 8 symmetries; and ``copy (N,)``:
+        whether some training structure has the same block states in >= ``threshold`` of the
+        union under some symmetry (exact: block IoU never exceeds occupancy IoU, so only
+        occupancy matches >= ``threshold`` need checking).
+    """
+    best, _, triples = best_match_iou(samples != 0, train != 0, keep_above=threshold)
+    copy = np.zeros(len(samples), dtype=bool)
+    if len(triples):
+        ious = block_copy_iou(samples, train, states, triples)
+        copy[triples[ious >= threshold, 1]] = True
+    return best, copy
 
 
 def pairwise_iou_matrix(occ: np.ndarray) -> np.ndarray:

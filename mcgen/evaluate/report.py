@@ -27,7 +27,7 @@ from mcgen.grid import VoxelGrid
 
 CONTRACT_KEYS = ("plausible", "connected", "unsupported", "hist_tv", "fill_w1", "height_w1", "fid", "kid",
                  "precision", "recall", "near_copies", "novelty_iou", "pairwise_iou")
-EXTRA_KEYS = ("grounded", "empty", "full", "label_tv")
+EXTRA_KEYS = ("grounded", "empty", "full", "shape_copies", "label_tv")
 FEATURE_KEYS = ("fid", "kid", "precision", "recall", "label_tv")
 KNN_K = 3
 
@@ -47,8 +47,9 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "kid": ("lower", "kernel distance, learned features"),
     "precision": ("higher", f"in the real k-NN manifold (k={KNN_K})"),
     "recall": ("higher", "real covered by the sample manifold"),
-    "near_copies": ("lower", f"best IoU with training >= {M.NEAR_COPY_IOU}"),
-    "novelty_iou": ("lower", "mean best IoU with training (8 symmetries)"),
+    "near_copies": ("lower", f"same blocks as a training build, IoU >= {M.NEAR_COPY_IOU}"),
+    "shape_copies": ("lower", f"same shape (occupancy IoU >= {M.NEAR_COPY_IOU})"),
+    "novelty_iou": ("lower", "mean best shape IoU with training (8 sym.)"),
     "pairwise_iou": ("lower", "mean IoU between samples"),
 }
 
@@ -65,28 +66,29 @@ class _Side:
     fill: np.ndarray
     height: np.ndarray
     counts: np.ndarray
-    occ: np.ndarray
+    blocks: np.ndarray
+    states: list[str]
     feats: np.ndarray | None = None
     labels: np.ndarray | None = None
 
     @classmethod
     def of(cls, batch: M.GridBatch, feats: np.ndarray | None = None, labels: np.ndarray | None = None) -> _Side:
         return cls(M.plausibility(batch), M.fill_fraction(batch), M.heights(batch), M.block_counts(batch),
-                   batch.solid, feats, labels)
+                   batch.blocks, batch.states, feats, labels)
 
     def take(self, idx: np.ndarray) -> _Side:
         pick = (lambda a: None if a is None else a[idx])  # noqa: E731
         return _Side({k: v[idx] for k, v in self.plaus.items()}, self.fill[idx], self.height[idx],
-                     self.counts[idx], self.occ[idx], pick(self.feats), pick(self.labels))
+                     self.counts[idx], self.blocks[idx], self.states, pick(self.feats), pick(self.labels))
 
 
 class _Pair:
     """A sample set scored against a reference set, with the cross terms computed once."""
 
-    def __init__(self, s: _Side, r: _Side, num_labels: int = 0, novelty: bool = True) -> None:
+    def __init__(self, s: _Side, r: _Side, num_labels: int = 0) -> None:
         self.s, self.r, self.num_labels = s, r, num_labels
-        self.best_iou = M.best_match_iou(s.occ, r.occ)[0] if novelty else None
-        self.pair_iou = M.pairwise_iou_matrix(s.occ)
+        self.best_iou, self.copies = M.near_copy_flags(s.blocks, r.blocks, s.states)
+        self.pair_iou = M.pairwise_iou_matrix(s.blocks != 0)
         if s.feats is not None and r.feats is not None:
             self.d_sr = M.sq_dists(s.feats, r.feats)
             self.d_ss = M.sq_dists(s.feats, s.feats)
@@ -108,11 +110,12 @@ class _Pair:
             return M.wasserstein_1d(s.height[idx], r.height)
         if name == "pairwise_iou":
             return M.offdiag_mean(self.pair_iou, idx)
-        if name in ("near_copies", "novelty_iou"):
-            if self.best_iou is None:
-                return math.nan
-            best = self.best_iou[idx]
-            return float(np.mean(best >= M.NEAR_COPY_IOU) if name == "near_copies" else np.mean(best))
+        if name == "near_copies":
+            return float(np.mean(self.copies[idx]))
+        if name == "shape_copies":
+            return float(np.mean(self.best_iou[idx] >= M.NEAR_COPY_IOU))
+        if name == "novelty_iou":
+            return float(np.mean(self.best_iou[idx]))
         return self._feature_value(name, idx)
 
     def _feature_value(self, name: str, idx: np.ndarray) -> float:
@@ -143,15 +146,24 @@ def _stack_all(samples: Sequence[VoxelGrid], reference: Sequence[VoxelGrid]) -> 
     return smp, ref
 
 
-def _bootstrap(pair: _Pair, name: str, n_boot: int, rng: np.random.Generator) -> list[float]:
+# metric -> (low, high) of its possible values, for clipping the re-centred intervals
+_RANGE = {"height_w1": (0.0, math.inf), "fid": (0.0, math.inf), "kid": (-math.inf, math.inf)}
+
+
+def _bootstrap(pair: _Pair, name: str, point: float, n_boot: int, rng: np.random.Generator) -> list[float]:
+    """Bias-corrected percentile interval: the bootstrap 2.5/97.5 percentiles shifted so the
+    bootstrap mean sits on the estimate (resampling with repeats inflates distances like FID)."""
     n = len(pair.s.fill)
-    if n_boot <= 0 or n < 2:
+    if n_boot <= 0 or n < 2 or not math.isfinite(point):
         return [math.nan, math.nan]
     vals = np.array([pair.value(name, rng.integers(0, n, n)) for _ in range(n_boot)], dtype=float)
     vals = vals[np.isfinite(vals)]
     if not len(vals):
         return [math.nan, math.nan]
-    return [float(np.percentile(vals, 2.5)), float(np.percentile(vals, 97.5))]
+    shift = float(vals.mean()) - point
+    lo, hi = _RANGE.get(name, (0.0, 1.0))
+    return [float(np.clip(np.percentile(vals, 2.5) - shift, lo, hi)),
+            float(np.clip(np.percentile(vals, 97.5) - shift, lo, hi))]
 
 
 def _clean(v: float) -> float | None:
@@ -197,9 +209,9 @@ def evaluate(samples: Sequence[VoxelGrid], reference: Sequence[VoxelGrid], *, se
         if name in FEATURE_KEYS and s_side.feats is None:
             report[name] = {"samples": None, "baseline": None, "ci": [None, None]}
             continue
-        everything = np.arange(len(smp))
-        ci = _bootstrap(main, name, n_boot, rng)
-        report[name] = {"samples": _clean(main.value(name, everything)),
+        value = main.value(name, np.arange(len(smp)))
+        ci = _bootstrap(main, name, value, n_boot, rng)
+        report[name] = {"samples": _clean(value),
                         "baseline": _clean(base.value(name, np.arange(len(a_idx)))),
                         "ci": [_clean(ci[0]), _clean(ci[1])]}
     report["targets"] = targets(report)
@@ -274,7 +286,8 @@ def quick_eval(samples: Sequence[VoxelGrid], reference: Sequence[VoxelGrid]) -> 
 
     Returns:
         Flat dict of floats (``None`` where undefined): plausible, connected, grounded, unsupported,
-        empty, fill_mean, hist_tv, fill_w1, height_w1, novelty_iou, near_copies, pairwise_iou.
+        empty, fill_mean, hist_tv, fill_w1, height_w1, novelty_iou, near_copies, shape_copies,
+        pairwise_iou.
 
     Raises:
         EvaluationError: no samples or no reference structures.
@@ -286,7 +299,7 @@ def quick_eval(samples: Sequence[VoxelGrid], reference: Sequence[VoxelGrid]) -> 
     idx = np.arange(len(smp))
     out: dict[str, float | None] = {}
     for name in ("plausible", "connected", "grounded", "unsupported", "empty", "hist_tv", "fill_w1",
-                 "height_w1", "novelty_iou", "near_copies", "pairwise_iou"):
+                 "height_w1", "novelty_iou", "near_copies", "shape_copies", "pairwise_iou"):
         out[name] = _clean(pair.value(name, idx))
     out["fill_mean"] = _clean(float(pair.s.fill.mean()))
     return out

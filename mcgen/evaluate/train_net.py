@@ -27,6 +27,17 @@ from mcgen.evaluate import features as F
 from mcgen.evaluate.metrics import stack
 
 
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                   if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    gpu = f", {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
+    return f"{cpu}, {torch.get_num_threads()} threads{gpu}"
+
+
 def synth_data(count: int, seed: int, size: int = 16) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """``count`` synthetic builds as family indices ``(N, X, Y, Z)`` uint8, labels ``(N,)`` and label names."""
     from mcgen.synth import LABELS, generate_sample
@@ -90,6 +101,16 @@ def train(chan: np.ndarray, labels: np.ndarray, num_labels: int, *, epochs: int,
     return net
 
 
+@torch.no_grad()
+def set_feature_stats(net: F.FeatureNet, chan: np.ndarray, batch_size: int = 128) -> None:
+    """Store the mean and standard deviation of the penultimate features over ``chan`` in the net."""
+    net.eval()
+    feats = torch.cat([net.features(F.one_hot(chan[s:s + batch_size])) for s in range(0, len(chan), batch_size)])
+    net.feat_mean.copy_(feats.mean(0))
+    std = feats.std(0)
+    net.feat_std.copy_(torch.where(std < 1e-3, torch.ones_like(std), std))  # dead units keep their raw scale
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry: train, report held-out accuracy, save the weights."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -113,12 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     net = train(chan, labels, len(names), epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, seed=a.seed,
                 width=a.width, feat_dim=a.feat_dim, log=lambda m: print(m, flush=True))
     train_s = time.time() - t1
+    set_feature_stats(net, chan)
     acc, train_acc = accuracy(net, hchan, hlabels), accuracy(net, chan, labels)
     print(f"held-out accuracy {acc:.4f}  (train {train_acc:.4f}); {train_s:.0f}s training")
     info = {"heldout_accuracy": round(acc, 4), "train_accuracy": round(train_acc, 4), "heldout_count": len(hchan),
             "heldout_seed": a.seed + 1, "train_count": len(chan), "train_seed": a.seed, "epochs": a.epochs,
-            "train_seconds": round(train_s, 1), "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-            "torch": torch.__version__, "command": " ".join(["python -m mcgen.evaluate.train_net", *sys.argv[1:]]),
+            "train_seconds": round(train_s, 1), "machine": _machine(),
+            "torch": str(torch.__version__), "command": " ".join(["python -m mcgen.evaluate.train_net", *sys.argv[1:]]),
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
     F.save_net(a.out, net, names, {"width": a.width, "feat_dim": a.feat_dim}, info)
     print(f"wrote {a.out} ({a.out.stat().st_size / 1024:.0f} KiB)")

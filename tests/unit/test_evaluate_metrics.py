@@ -120,8 +120,30 @@ def test_symmetric_copies_have_iou_one(reference):
     shape = M.common_shape(copies, reference)
     train = M.stack(reference, states, shape)
     smp = M.stack(copies, states, shape)
-    best, where = M.best_match_iou(smp.solid, train.solid, chunk=32)
+    best, where, _ = M.best_match_iou(smp.solid, train.solid, chunk=32)
     assert np.allclose(best, 1.0) and (where == 3).all()
+
+
+def test_turned_copies_with_oriented_blocks_are_block_copies():
+    from mcgen.synth import generate_sample
+
+    train = [generate_sample(5, i) for i in range(20)]  # houses, towers... with stairs, doors, logs
+    copies = [train[i].transformed(q, m) for i in (0, 6) for q in range(4) for m in (False, True)]
+    states: list[str] = []
+    t, c = M.stack(train, states, (16, 16, 16)), M.stack(copies, states, (16, 16, 16))
+    assert any("facing=" in s for s in states)
+    best, copy = M.near_copy_flags(c.blocks, t.blocks, states)
+    assert copy.all() and np.allclose(best, 1.0)
+
+
+def test_same_shape_other_material_is_a_shape_copy_only(reference):
+    g = reference[5]
+    recoloured = VoxelGrid(g.blocks, ["minecraft:air"] + [f"minecraft:{c}_wool" for c in
+                                                          ("red", "blue", "lime", "cyan", "pink", "gray", "black")])
+    states: list[str] = []
+    t, c = M.stack(reference, states, (16, 16, 16)), M.stack([recoloured], states, (16, 16, 16))
+    best, copy = M.near_copy_flags(c.blocks, t.blocks, states)
+    assert best[0] == 1.0 and not copy[0]
 
 
 # --- the four sanity checks ----------------------------------------------------------------------
