@@ -54,8 +54,12 @@ def canonical_palette(states: list[str], *, what: str, source: object = None) ->
 
 def grid_from_indices(
     idx: np.ndarray, palette: list[str], meta: dict, *, what: str, source: object = None,
+    axes: tuple[int, int, int] | None = None,
 ) -> VoxelGrid:
     """Build a grid from ``idx[x, y, z]`` into a canonical (possibly duplicated) ``palette``.
+
+    ``axes``: when ``idx`` is stored in another axis order, the transpose that makes it
+    ``(X, Y, Z)``; applied after the (cheaper, uint16) palette mapping.
 
     Air is moved to index 0, duplicate states (e.g. the same state with properties in another
     order) are merged, unused entries dropped.
@@ -77,6 +81,8 @@ def grid_from_indices(
             lut[i] = merged.setdefault(s, len(merged))
     dtype = np.uint16 if len(merged) < 65536 else np.uint32
     blocks = lut.astype(dtype)[idx] if idx.size else np.zeros(idx.shape, dtype=dtype)
+    if axes is not None:
+        blocks = np.ascontiguousarray(blocks.transpose(axes))
     return VoxelGrid(blocks, list(merged), meta)
 
 

@@ -53,27 +53,41 @@ def encode_varints(values: np.ndarray) -> bytes:
 
 
 def decode_varints(data: np.ndarray, count: int, *, what: str, source: object = None) -> np.ndarray:
-    """Decode exactly ``count`` unsigned varints from a byte array.
+    """Decode exactly ``count`` unsigned varints (each < 2**20, a palette id) into an int32 array.
+
+    Single-byte values (the common case) are taken as they are; only the multi-byte varints
+    are assembled, so memory stays a few bytes per block even for 10^7-block files.
 
     Raises:
         FormatError: a varint longer than 5 bytes, a truncated last varint, or a count mismatch.
     """
     b = np.ascontiguousarray(data).view(np.uint8)
-    if b.size and int(b.max()) < 128:  # every value is one byte
-        vals = b.astype(np.int64)
-    else:
-        ends = np.flatnonzero(b < 128)
-        if b.size and (ends.size == 0 or ends[-1] != b.size - 1):
-            raise FormatError(f"{what}: block data ends in the middle of a varint (truncated)", path=source)
-        starts = np.concatenate(([0], ends[:-1] + 1)) if ends.size else ends
-        lengths = ends - starts + 1
-        if lengths.size and int(lengths.max()) > 5:
-            raise FormatError(f"{what}: varint longer than 5 bytes at byte {int(starts[lengths.argmax()])} "
-                              f"(corrupt block data)", path=source)
-        shift = (np.arange(b.size) - np.repeat(starts, lengths)) * 7
-        vals = np.add.reduceat((b & 0x7F).astype(np.int64) << shift, starts) if starts.size else starts
-    if vals.size != count:
-        raise FormatError(f"{what}: block data holds {vals.size} entries, expected {count} (W*H*L)", path=source)
+    cont = b >= 128
+    if b.size and cont[-1]:
+        raise FormatError(f"{what}: block data ends in the middle of a varint (truncated)", path=source)
+    starts = np.ones(b.size, dtype=bool)
+    starts[1:] = ~cont[:-1]
+    n = int(np.count_nonzero(starts))
+    if n != count:
+        raise FormatError(f"{what}: block data holds {n} entries, expected {count} (W*H*L)", path=source)
+    vals = (b[starts] & 0x7F).astype(np.int32)
+    multi = np.flatnonzero(cont & starts)  # first bytes of multi-byte varints
+    if multi.size:
+        acc = vals[multi - np.searchsorted(np.flatnonzero(cont), multi - 1)]
+        alive = np.ones(multi.size, dtype=bool)
+        for k in range(1, 6):
+            nxt = b[np.minimum(multi + k, b.size - 1)].astype(np.int64)
+            if k == 5:
+                if alive.any():
+                    raise FormatError(f"{what}: varint longer than 5 bytes at byte {int(multi[alive][0])} "
+                                      f"(corrupt block data)", path=source)
+                break
+            acc = np.where(alive, acc | ((nxt & 0x7F) << (7 * k)), acc)
+            alive &= nxt >= 128
+        if int(acc.max()) >= MAX_PALETTE_ID:
+            raise FormatError(f"{what}: block data refers to palette id {int(acc.max())}, which is out of range",
+                              path=source)
+        vals[multi - np.searchsorted(np.flatnonzero(cont), multi - 1)] = acc
     return vals
 
 
@@ -203,11 +217,11 @@ def read_schem(nbt: nbtio.NbtFile, *, source: object = None) -> VoxelGrid:
     if vals.size and int(vals.max()) >= lut.size:
         raise FormatError(f"{what}: block data refers to palette id {int(vals.max())}, "
                           f"but the palette's largest id is {lut.size - 1}", path=source)
-    idx = lut[vals] if vals.size else vals
+    idx = lut.astype(np.int32)[vals] if vals.size else vals
     if idx.size and int(idx.min()) < 0:
         raise FormatError(f"{what}: block data refers to a palette id that is not in the palette", path=source)
-    idx = idx.reshape(size[1], size[2], size[0]).transpose(2, 0, 1)  # (Y, Z, X) -> (X, Y, Z)
-    return grid_from_indices(idx, states, meta, what=what, source=source)
+    idx = idx.reshape(size[1], size[2], size[0])  # (Y, Z, X)
+    return grid_from_indices(idx, states, meta, what=what, source=source, axes=(2, 0, 1))
 
 
 def _offsets(body: TagDict, meta: dict) -> None:

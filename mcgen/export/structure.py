@@ -123,6 +123,8 @@ def read_structure_nbt(nbt: nbtio.NbtFile, *, source: object = None) -> VoxelGri
 
 
 def _block_arrays(blist: list, what: str, source: object) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(blist, nbtio.BlockRecords):
+        return blist.state, blist.pos.reshape(-1, 3)
     sidx = np.empty(len(blist), dtype=np.int64)
     pos = np.empty((len(blist), 3), dtype=np.int64)
     for i, b in enumerate(blist):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from mcgen.errors import FormatError
 from mcgen.export import FORMATS, bedrock, litematic, nbtio, sponge
 from mcgen.export.readers import read_bytes, read_file
 from mcgen.export.writers import encode, write_file
@@ -67,7 +68,11 @@ def test_varints_round_trip_at_every_byte_length():
     values = np.array([0, 1, 127, 128, 16383, 16384, 2**21 - 1, 2**21, 2**28, 2**32 - 1], dtype=np.uint32)
     data = np.frombuffer(sponge.encode_varints(values), dtype=np.uint8)
     assert len(data) == 1 + 1 + 1 + 2 + 2 + 3 + 3 + 4 + 5 + 5
-    assert sponge.decode_varints(data, len(values), what="t").tolist() == values.tolist()
+    small = values[values < sponge.MAX_PALETTE_ID]  # the decoder reads palette ids: < 2**20
+    back = sponge.decode_varints(np.frombuffer(sponge.encode_varints(small), np.uint8), len(small), what="t")
+    assert back.tolist() == small.tolist()
+    with pytest.raises(FormatError, match="out of range"):
+        sponge.decode_varints(data, len(values), what="t")
 
 
 @pytest.mark.parametrize("bits", [2, 3, 5, 7, 9, 13])
@@ -99,3 +104,20 @@ def test_sponge_block_order_is_x_then_z_then_y():
     data = root["BlockData"]
     stone = root["Palette"]["minecraft:stone"]
     assert np.flatnonzero(data == stone).tolist() == [23]
+
+
+@pytest.mark.parametrize("fmt", JAVA_FORMATS)
+def test_a_large_structure_with_a_big_palette_round_trips(fmt):
+    states = VOCAB + [f"minecraft:test_block_{i}" for i in range(700)]  # 2-byte varints, 10-bit packing
+    grid = random_grid(12, size=(40, 30, 50), states=states)
+    assert len(grid.palette) > 512
+    assert read_bytes(encode(grid, fmt)) == grid
+
+
+def test_sponge_v3_without_blocks_reads_as_air():
+    from mcgen.export.nbtio import COMPOUND, INT, SHORT, encode as nbt_encode, gzip_bytes
+
+    inner = {"Version": (INT, 3), "DataVersion": (INT, 3700), "Width": (SHORT, 2), "Height": (SHORT, 3),
+             "Length": (SHORT, 4)}
+    grid = read_bytes(gzip_bytes(nbt_encode({"Schematic": (COMPOUND, inner)})))
+    assert grid.size == (2, 3, 4) and grid.count() == 0
