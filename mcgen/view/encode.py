@@ -21,7 +21,7 @@ import numpy as np
 
 from mcgen.errors import FormatError
 from mcgen.grid import VoxelGrid
-from mcgen.view.shapes import block_shape
+from mcgen.view.shapes import block_alpha, block_shape
 from mcgen.vocab import color_of
 
 
@@ -84,7 +84,8 @@ def encode_grid(grid: VoxelGrid, name: str, *, extra: dict[str, Any] | None = No
     """The page's record for one structure (compacted palette, preview colours, encoded blocks).
 
     ``shapes`` (present when any block is not a full cube) holds, per palette entry, ``None``
-    or the boxes of :func:`mcgen.view.shapes.block_shape`.
+    or the boxes of :func:`mcgen.view.shapes.block_shape`; ``alpha`` (present when any block is
+    see-through) the opacity of each entry.
 
     Args:
         grid: the structure.
@@ -106,6 +107,9 @@ def encode_grid(grid: VoxelGrid, name: str, *, extra: dict[str, Any] | None = No
     shapes = [block_shape(st) for st in g.palette]
     if any(shapes):
         rec["shapes"] = shapes
+    alpha = [block_alpha(st) for st in g.palette]
+    if min(alpha) < 1:
+        rec["alpha"] = alpha
     rec.update(extra or {})
     return rec
 

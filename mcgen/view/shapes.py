@@ -81,3 +81,19 @@ def block_shape(state: str) -> list[Box] | None:
     if base.endswith("_trapdoor"):
         return [[0, 13, 0, 16, 16, 16] if props.get("half") == "top" else [0, 0, 0, 16, 3, 16]]
     return None
+
+
+_CLEAR = {"glass": 0.45, "glass_pane": 0.45, "water": 0.6, "ice": 0.7, "tinted_glass": 0.8}
+
+
+def block_alpha(state: str) -> float:
+    """Opacity the viewer draws ``state`` with: below 1 for glass, water and ice, else 1."""
+    try:
+        name = parse_state(state)[0].split(":", 1)[-1]
+    except BlockStateError:
+        return 1.0
+    if name in _CLEAR:
+        return _CLEAR[name]
+    if name.endswith("stained_glass") or name.endswith("stained_glass_pane"):
+        return 0.55
+    return 1.0

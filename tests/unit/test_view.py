@@ -256,3 +256,10 @@ def test_training_skips_a_sample_being_written(tmp_path: Path) -> None:
     data = gather(out)
     assert data["training"]["steps"] == [5, 10] and len(data["structures"]) == 4
     assert "skipped 1 unreadable sample" in data["notes"][0]
+
+
+def test_see_through_blocks_carry_their_opacity() -> None:
+    rec = encode_grid(house(), "h")
+    alpha = dict(zip(rec["palette"], rec["alpha"]))
+    assert alpha[GLASS] < 1 and alpha[PLANKS] == 1 and alpha["minecraft:air"] == 1
+    assert "alpha" not in encode_grid(VoxelGrid.from_states(np.full((2, 2, 2), PLANKS, dtype=object)), "p")

@@ -52,40 +52,42 @@ const FACES = [[0, 1], [0, -1], [1, 1], [1, -1], [2, 1], [2, -1]].map(([a, s]) =
   return { a, b, c, s, n, order };
 });
 
-// Build the vertex buffer for one structure: full cubes emit only faces between a solid and an
-// empty cell; blocks with a shape (slabs, panes, ...) emit their boxes.
+// Build the vertex buffers for one structure: full cubes emit only faces between a solid and an
+// empty cell; blocks with a shape (slabs, panes, ...) emit their boxes; see-through blocks
+// (glass, water) go to a second buffer drawn blended after the opaque one.
 // Vertex (20 bytes): float32 x, y, z | uint8 r, g, b, ao | uint8 nx+1, ny+1, nz+1, corner.
 MC.buildMesh = function (rec, vox, cutY, withGround) {
-  const [X, Y, Z] = rec.size, top = Math.min(Y - 1, cutY), shapes = rec.shapes || [];
+  const [X, Y, Z] = rec.size, top = Math.min(Y - 1, cutY), shapes = rec.shapes || [], alpha = rec.alpha || [];
   const cols = rec.colors.map(MC.hexRGB);
-  const solid = (x, y, z) => {
-    if (x < 0 || y < 0 || z < 0 || x >= X || y > top || z >= Z) return false;
-    const id = vox[(y * Z + z) * X + x];
-    return id !== 0 && !shapes[id];
-  };
-  let faces = 0;
+  const at = (x, y, z) => (x < 0 || y < 0 || z < 0 || x >= X || y > top || z >= Z ? 0 : vox[(y * Z + z) * X + x]);
+  const clear = (id) => alpha[id] !== undefined && alpha[id] < 1;
+  const solid = (x, y, z) => { const id = at(x, y, z); return id !== 0 && !shapes[id] && !clear(id); };
+  let faces = 0, tfaces = 0;
   for (let y = 0; y <= top; y++) for (let z = 0; z < Z; z++) for (let x = 0; x < X; x++) {
     const id = vox[(y * Z + z) * X + x];
     if (id === 0) continue;
-    if (shapes[id]) { faces += 6 * shapes[id].length; continue; }
-    faces += !solid(x + 1, y, z) + !solid(x - 1, y, z) + !solid(x, y + 1, z) + !solid(x, y - 1, z) + !solid(x, y, z + 1) + !solid(x, y, z - 1);
+    const n = shapes[id] ? 6 * shapes[id].length : clear(id) ? 6
+      : !solid(x + 1, y, z) + !solid(x - 1, y, z) + !solid(x, y + 1, z) + !solid(x, y - 1, z) + !solid(x, y, z + 1) + !solid(x, y, z - 1);
+    if (clear(id)) tfaces += n; else faces += n;
   }
   const ground = withGround ? MC.groundTiles(rec.size) : 0;
-  const m = new MC.MeshWriter((faces + ground) * 6);
+  const m = new MC.MeshWriter((faces + ground) * 6), t = new MC.MeshWriter(tfaces * 6);
   const tint = [0, 0, 0];
   for (let y = 0; y <= top; y++) for (let z = 0; z < Z; z++) for (let x = 0; x < X; x++) {
     const id = vox[(y * Z + z) * X + x];
     if (id === 0) continue;
-    const base = cols[id] || [255, 0, 255];
+    const base = cols[id] || [255, 0, 255], w = clear(id) ? t : m;
     // A small stable brightness jitter per block gives surfaces some texture.
     const h = ((x * 73856093) ^ (y * 19349663) ^ (z * 83492791)) >>> 0;
     const j = 0.93 + 0.07 * ((h % 1000) / 1000);
     for (let k = 0; k < 3; k++) tint[k] = Math.min(255, base[k] * j);
-    if (shapes[id]) MC.shapeFaces(m, x, y, z, shapes[id], tint, solid);
-    else MC.cubeFaces(m, x, y, z, tint, solid);
+    // See-through cubes also hide the faces between two blocks of the same kind.
+    const hides = clear(id) ? (a, b, c) => solid(a, b, c) || at(a, b, c) === id : solid;
+    if (shapes[id]) MC.shapeFaces(w, x, y, z, shapes[id], tint, solid);
+    else MC.cubeFaces(w, x, y, z, tint, solid, hides);
   }
   if (withGround) MC.groundQuads(rec, solid, m);
-  return { buffer: m.buf, vertices: m.v, faces: m.v / 6 - ground };
+  return { buffer: m.buf, vertices: m.v, tbuffer: t.buf, tvertices: t.v, faces: (m.v + t.v) / 6 - ground };
 };
 
 MC.MeshWriter = class {
@@ -109,11 +111,11 @@ MC.MeshWriter = class {
   }
 };
 
-MC.cubeFaces = function (m, x, y, z, rgb, solid) {
+MC.cubeFaces = function (m, x, y, z, rgb, solid, hides) {
   const p = [0, 0, 0];
   for (const F of FACES) {
     p[0] = x; p[1] = y; p[2] = z; p[F.a] += F.s;
-    if (solid(p[0], p[1], p[2])) continue;
+    if (hides(p[0], p[1], p[2])) continue;
     for (let k = 0; k < 4; k++) {
       const [i, j] = F.order[k], q = m.pos[k];
       q[0] = x; q[1] = y; q[2] = z;
@@ -190,6 +192,7 @@ const FRAG_HEAD = `#extension GL_OES_standard_derivatives : enable
 const FRAG = `
 precision mediump float;
 uniform vec4 uHover;
+uniform float uAlpha;
 varying vec3 vCol; varying float vAO; varying vec3 vN; varying vec2 vUV; varying vec3 vPos;
 void main() {
   vec3 n = normalize(vN);
@@ -209,7 +212,7 @@ void main() {
   if (uHover.w > 0.5 && all(equal(floor(vPos - n * 0.5), uHover.xyz))) {
     c = mix(c, vec3(1.0, 0.95, 0.55), 0.45);
   }
-  gl_FragColor = vec4(pow(c, vec3(0.95)), 1.0);
+  gl_FragColor = vec4(pow(c, vec3(0.95)), uAlpha);
 }`;
 
 MC.Renderer = class {
@@ -233,10 +236,10 @@ MC.Renderer = class {
     this.loc = {
       pos: gl.getAttribLocation(prog, "aPos"), col: gl.getAttribLocation(prog, "aCol"),
       nrm: gl.getAttribLocation(prog, "aNrm"), mvp: gl.getUniformLocation(prog, "uMVP"),
-      hover: gl.getUniformLocation(prog, "uHover"),
+      hover: gl.getUniformLocation(prog, "uHover"), alpha: gl.getUniformLocation(prog, "uAlpha"),
     };
-    this.vbo = gl.createBuffer();
-    this.count = 0;
+    this.vbo = gl.createBuffer(); this.tvbo = gl.createBuffer();
+    this.count = 0; this.tcount = 0;
     gl.enable(gl.DEPTH_TEST);
     gl.enable(gl.CULL_FACE);
   }
@@ -245,7 +248,9 @@ MC.Renderer = class {
     const gl = this.gl;
     gl.bindBuffer(gl.ARRAY_BUFFER, this.vbo);
     gl.bufferData(gl.ARRAY_BUFFER, new Uint8Array(mesh.buffer, 0, mesh.vertices * 20), gl.STATIC_DRAW);
-    this.count = mesh.vertices;
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.tvbo);
+    gl.bufferData(gl.ARRAY_BUFFER, new Uint8Array(mesh.tbuffer, 0, mesh.tvertices * 20), gl.STATIC_DRAW);
+    this.count = mesh.vertices; this.tcount = mesh.tvertices;
   }
 
   draw(mvp, hover) {
@@ -253,15 +258,29 @@ MC.Renderer = class {
     gl.viewport(0, 0, this.canvas.width, this.canvas.height);
     gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT | gl.DEPTH_BUFFER_BIT);
-    if (!this.count) return;
+    if (!this.count && !this.tcount) return;
     gl.useProgram(this.prog);
-    gl.bindBuffer(gl.ARRAY_BUFFER, this.vbo);
+    gl.uniformMatrix4fv(L.mvp, false, mvp);
+    gl.uniform4fv(L.hover, hover || [0, 0, 0, 0]);
+    this.pass(this.vbo, this.count, 1);
+    if (this.tcount) {
+      // Premultiplied output over a transparent canvas: colour and alpha blend separately.
+      gl.enable(gl.BLEND); gl.depthMask(false); gl.disable(gl.CULL_FACE);
+      gl.blendFuncSeparate(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA, gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+      this.pass(this.tvbo, this.tcount, 0.5);
+      gl.disable(gl.BLEND); gl.depthMask(true); gl.enable(gl.CULL_FACE);
+    }
+  }
+
+  pass(vbo, count, alpha) {
+    if (!count) return;
+    const gl = this.gl, L = this.loc;
+    gl.bindBuffer(gl.ARRAY_BUFFER, vbo);
     gl.enableVertexAttribArray(L.pos); gl.vertexAttribPointer(L.pos, 3, gl.FLOAT, false, 20, 0);
     gl.enableVertexAttribArray(L.col); gl.vertexAttribPointer(L.col, 4, gl.UNSIGNED_BYTE, true, 20, 12);
     gl.enableVertexAttribArray(L.nrm); gl.vertexAttribPointer(L.nrm, 4, gl.UNSIGNED_BYTE, false, 20, 16);
-    gl.uniformMatrix4fv(L.mvp, false, mvp);
-    gl.uniform4fv(L.hover, hover || [0, 0, 0, 0]);
-    gl.drawArrays(gl.TRIANGLES, 0, this.count);
+    gl.uniform1f(L.alpha, alpha);
+    gl.drawArrays(gl.TRIANGLES, 0, count);
   }
 
   // Block until the GPU (or SwiftShader) has finished: read one pixel back.
