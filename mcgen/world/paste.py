@@ -111,6 +111,15 @@ def _regions_of(world: Path, chunks: list[tuple[int, int]]) -> list[Path]:
     return [rdir / f"r.{rx}.{rz}.mca" for rx, rz in sorted({(cx >> 5, cz >> 5) for cx, cz in chunks})]
 
 
+def _refuse_external_chunks(world: Path, chunks: list[tuple[int, int]]) -> None:
+    """Chunks over 1 MiB live in ``c.<x>.<z>.mcc`` beside the region; we do not rewrite those."""
+    rdir = world / region_dir(world)
+    big = [(cx, cz) for cx, cz in chunks if (rdir / f"c.{cx}.{cz}.mcc").exists()]
+    if big:
+        raise WorldError(f"chunk(s) {big[:5]} are stored in external .mcc files, which mcgen does not rewrite;"
+                         " paste somewhere else", path=world)
+
+
 def _stage(world: Path, staging: Path, regions: list[Path]) -> None:
     """Fresh staging save: ``level.dat`` plus the touched region files."""
     if staging.exists():
@@ -229,6 +238,7 @@ def paste(world_path: str | os.PathLike, placements: list[Placement | tuple], *,
     info = read_level_info(world)
     chunks = _chunks_of(placements)
     regions = _regions_of(world, chunks)
+    _refuse_external_chunks(world, chunks)
     if dry_run:
         check_unlocked(world)
         with tempfile.TemporaryDirectory(prefix="mcgen-dry-") as tmp:

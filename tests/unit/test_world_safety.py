@@ -221,3 +221,9 @@ def test_while_mcgen_writes_the_game_cannot_open_the_world(flat):
     assert seen == ["held"]
     assert subprocess.run([sys.executable, "-c", probe, str(flat / "session.lock")],
                           capture_output=True, text=True, check=True).stdout.strip() == "free"
+
+
+def test_chunks_stored_outside_the_region_file_are_refused(flat):
+    (flat / "region" / "c.0.0.mcc").write_bytes(b"\x02")
+    with pytest.raises(WorldError, match=r"external \.mcc"):
+        paste(flat, [Placement(test_grid((4, 4, 4)), 2, None, 2)])
