@@ -113,6 +113,23 @@ class NbtFile:
     little_endian: bool
 
 
+def encode_mutf8(s: str) -> bytes:
+    """Java's modified UTF-8: NUL as C0 80, characters above U+FFFF as two 3-byte surrogates."""
+    units = s.encode("utf-16-be", "surrogatepass")
+    chars = "".join(chr(int.from_bytes(units[i:i + 2], "big")) for i in range(0, len(units), 2))
+    return chars.encode("utf-8", "surrogatepass").replace(b"\x00", b"\xc0\x80")
+
+
+def decode_mutf8(raw: bytes) -> str:
+    """Inverse of :func:`encode_mutf8`; undecodable bytes become U+FFFD."""
+    raw = raw.replace(b"\xc0\x80", b"\x00")
+    try:
+        text = raw.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace")
+    return text.encode("utf-16-be", "surrogatepass").decode("utf-16-be", "replace")
+
+
 # --- decoding -------------------------------------------------------------------------------
 def decompress(data: bytes, *, source: object = None, limit: int = MAX_DECOMPRESSED) -> tuple[bytes, bool]:
     """Return ``(raw, was_gzipped)``; gzip (or zlib) input is inflated with a size cap.
@@ -166,8 +183,7 @@ class _Reader:
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
-            # Java's modified UTF-8 (C0 80 for NUL, surrogate pairs): decode leniently.
-            return raw.decode("utf-8", errors="replace")
+            return decode_mutf8(raw)
 
     def count(self, elem: int) -> int:
         n = self.scalar(INT)
@@ -301,7 +317,7 @@ class _Writer:
         self.i32 = struct.Struct(self.e + "i")
 
     def string(self, s: str) -> None:
-        b = s.encode("utf-8")
+        b = s.encode("ascii") if s.isascii() and "\x00" not in s else encode_mutf8(s)
         if len(b) > 65535:
             raise FormatError(f"string of {len(b)} bytes is too long for NBT")
         self.parts.append(self.u16.pack(len(b)) + b)

@@ -150,3 +150,22 @@ def test_fuzz_mutated_files_raise_only_format_errors(which, data):
         assert "\n" not in str(exc)
     else:
         assert grid.blocks.size <= 1 << 26
+
+
+def test_strings_use_java_modified_utf8():
+    for text in ["plain", "Ünïcode", "nul\x00inside", "house 🏠"]:
+        raw = nbtio.encode({"Name": (STRING, text)})
+        assert b"\x00inside" not in raw and b"\xf0" not in raw  # no raw NUL, no 4-byte sequences
+        assert nbtio.parse(raw)[1]["Name"] == text
+    assert "\ufffd" in nbtio.decode_mutf8(b"bad \xff byte")
+
+
+def test_export_package_imports_no_torch_amulet_or_world():
+    import subprocess
+    import sys
+
+    code = ("import sys, mcgen.export.readers, mcgen.export.writers, mcgen.cli.cmd_export; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'amulet', 'PyMCTranslate'})"
+            " + [m for m in sys.modules if m.startswith('mcgen.world')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -59,7 +59,7 @@ def test_sponge_without_metadata_reads_the_large_hotel_fast(fixtures_dir):
 
     t0 = time.perf_counter()
     grid = _read(fixtures_dir, "schem/v2_no_metadata_hotel.schem")
-    assert time.perf_counter() - t0 < 5
+    assert time.perf_counter() - t0 < 8  # ~0.5 s on an idle 2-core box
     assert grid.size == (286, 96, 218) and "we_offset" not in grid.meta
     assert len(grid.palette) > 128  # two-byte varints were decoded
 
