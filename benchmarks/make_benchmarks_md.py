@@ -123,6 +123,10 @@ def render_eval(d: dict) -> list[str]:
     if cfg:
         keys = [k for k in ("preset", "grid_size", "dataset", "steps", "batch_size", "lr", "device") if k in cfg]
         lines.append("- training config: " + ", ".join(f"{k}={cfg[k]}" for k in keys))
+    rec = d.get("recipe")
+    if rec:
+        lines += [f"- recipe: `{rec['command']}`", f"- dataset: `{rec['synth_command']}` ({rec['synth_wall_s']} s)",
+                  f"- training command: `{rec['train_command']}` ({rec['train_wall_s']} s wall, start-up included)"]
     lines.append(f"- training: {tr.get('steps')} steps in {tr.get('seconds')} s, final loss {tr.get('final_loss')}")
     lines.append(f"- sampling: {sm.get('num_samples')} samples, {sm.get('sampler')} {sm.get('steps')} steps on "
                  f"{sm.get('device')}: {sm.get('seconds')} s ({sm.get('per_sample_s')} s/sample)")

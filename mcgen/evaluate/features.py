@@ -62,9 +62,10 @@ def family_indices(blocks: np.ndarray, states: list[str]) -> np.ndarray:
 
 def one_hot(chan: np.ndarray | torch.Tensor) -> torch.Tensor:
     """Occupancy + one-hot families of :func:`family_indices` output: float32 ``(N, C, X, Y, Z)``."""
-    chan = torch.as_tensor(chan).long()  # (N, X, Y, Z)
-    x = torch.nn.functional.one_hot(chan, IN_CHANNELS).permute(0, 4, 1, 2, 3).float()  # (N, C, X, Y, Z)
-    x[:, 0] = (chan > 0).float()  # channel 0: occupancy instead of "air"
+    chan = torch.as_tensor(chan).long().unsqueeze(1)  # (N, 1, X, Y, Z)
+    x = torch.zeros((chan.shape[0], IN_CHANNELS, *chan.shape[2:]))  # (N, C, X, Y, Z)
+    x.scatter_(1, chan, 1.0)
+    x[:, 0] = 1.0 - x[:, 0]  # channel 0: occupancy instead of "air"
     return x
 
 
