@@ -14,30 +14,19 @@ from mcgen.cli.common import out, say
 
 IMPORT_HELP = """Turn real builds into a training dataset (same layout as `dataset synth`).
 
-SOURCES are files or folders (searched recursively) of .schem, .schematic, .nbt, .litematic,
-.mcstructure, and mcgen .json/.npz files or dataset samples. Each build is trimmed of empty
-margins (and of the terrain layers village pieces are saved standing in; --keep-ground keeps
-them), fitted into the grid and put on y = 0:
+SOURCES are files or folders (searched recursively) of .schem, .schematic, .nbt, .litematic, .mcstructure, and mcgen .json/.npz files or dataset samples. Each build is trimmed of empty margins (and of the terrain layers village pieces are saved standing in; --keep-ground keeps them), fitted into the grid and put on y = 0.
 
-  --fit scale  downsample a build that is too big by one factor on all axes (a cell is solid when
-               it holds half a plane of blocks, so one-block walls and roofs survive; it takes
-               the most frequent state); smaller builds are centred as they are (default)
-  --fit pad    centre builds that fit; a build that does not fit is scaled, and the summary says so
-  --fit crop   keep the middle of a build that is too big (the lowest layers in y)
+--fit scale (default): a build that is too big is downsampled by one factor on all axes; a cell is solid when it holds half a plane of blocks, so one-block walls and roofs survive, and it takes its most frequent state. Smaller builds are centred as they are.
 
-Block states are mapped onto the vocabulary: `default` (mcgen's building vocabulary, DEFAULT_VOCAB:
-planks to the nearest planks, stairs keep facing, slabs keep their half, logs keep their axis,
-panes and fences take the best-matching connections, small decoration becomes air or a torch,
-anything else the nearest full block by colour) or `auto:K` (the K most frequent states in
-the input, air first; the rest mapped to their nearest member). Block entities and entities are
-dropped and counted. Unreadable files are skipped with their reason, never stopping the batch; a
-build larger than --max-size on some axis is refused from its header, before it is loaded (the
-NBT tree is parsed, the block arrays are not decoded). Near-empty builds (< --min-blocks after
-fitting) and exact duplicates are dropped. report.json beside manifest.json lists all of it.
+--fit pad: builds that fit are centred; one that does not is scaled instead, and the summary says so.
 
---world PATH --box X1 Y1 Z1 X2 Y2 Z2 also imports a box of a Java world save (corners inclusive).
-Nothing in the world is changed, but amulet writes its own session.lock into the world folder
-even when only reading: close the game first (a world it holds is refused) or import from a copy.
+--fit crop: the middle of a build that is too big is kept (in y, the lowest layers).
+
+--vocab default maps every block state onto mcgen's building vocabulary: planks to the nearest planks, stairs keep their facing, slabs their half, logs their axis, doors their facing and half, panes and fences take the best-matching connections, small decoration becomes air or a torch, anything else the nearest full block by colour. --vocab auto:K uses at most K of the most frequent states in the input (air first), taken in whole rotation/mirror groups so the trainer's symmetry augmentation stays exact; the rest go to their nearest member.
+
+Block entities and entities are dropped and counted. Unreadable files are skipped with their reason, never stopping the batch. A build larger than --max-size on some axis is refused from its header before it is loaded (the header is walked without decoding block data). Near-empty builds (fewer than --min-blocks after fitting) and exact duplicates are dropped. report.json beside manifest.json lists all of it.
+
+--world PATH --box X1 Y1 Z1 X2 Y2 Z2 also imports a box of a Java world save (corners inclusive). Nothing in the world is changed, but amulet writes its own session.lock into the world folder even when only reading: close the game first (a world it holds is refused) or import from a copy.
 
 Example: mcgen dataset import builds/ --out dataset/ --size 32 --vocab default
 """

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
-from mcgen.blocks import AIR, base_name, format_state, parse_state
+from mcgen.blocks import AIR, base_name, format_state, parse_state, transform_state
 from mcgen.vocab import DEFAULT_VOCAB, color_of, is_partial
 
 # Technical blocks that stand for "nothing here" in saved structures.
@@ -253,15 +253,31 @@ class VocabMapper:
         return []
 
 
-def auto_vocabulary(counts: dict[str, int], k: int) -> list[str]:
-    """The ``k`` most frequent states (air first), ties broken by name so the result is stable.
+def auto_vocabulary(counts: dict[str, int], k: int, *, symmetric: bool = True) -> list[str]:
+    """The most frequent states (air first), at most ``k`` including air; stable under ties.
 
     Args:
         counts: state -> number of blocks, over the whole input.
         k: vocabulary size including air (at least 2).
+        symmetric: rank whole groups of states that the 8 up-preserving symmetries turn into
+            each other (the four facings of a stair, both straight runs of a fence) by their
+            total count and take a group whole or not at all, so the trainer's symmetry
+            augmentation stays exact.
     """
-    ranked = sorted(((n, s) for s, n in counts.items() if s not in AIR_LIKE and n > 0), key=lambda t: (-t[0], t[1]))
-    return [AIR] + [s for _, s in ranked[: k - 1]]
+    groups: dict[frozenset[str], int] = {}
+    for state, n in counts.items():
+        if state in AIR_LIKE or n <= 0:
+            continue
+        key = frozenset(transform_state(state, t, m) for t in range(4) for m in (False, True)) if symmetric \
+            else frozenset((state,))
+        groups[key] = groups.get(key, 0) + n
+    vocab = [AIR]
+    for group, _ in sorted(groups.items(), key=lambda kv: (-kv[1], min(kv[0]))):
+        if len(vocab) + len(group) <= k:
+            vocab += sorted(group, key=lambda s: (-counts.get(s, 0), s))
+        if len(vocab) >= k:
+            break
+    return vocab
 
 
 def describe_state(state: str) -> str:

@@ -112,7 +112,7 @@ def test_auto_vocabulary_and_pad_fallback(mcgen_run, fixtures_dir: Path, tmp_pat
                               "--vocab", "auto:16", "--no-preview")
     assert rc == 0
     manifest = json.loads((tmp_path / "ds" / "manifest.json").read_text())
-    assert len(manifest["vocabulary"]) == 16 and manifest["vocabulary"][0] == "minecraft:air"
+    assert 12 <= len(manifest["vocabulary"]) <= 16 and manifest["vocabulary"][0] == "minecraft:air"
     assert "--fit pad: 1 build(s) did not fit and were scaled instead" in stdout
 
 

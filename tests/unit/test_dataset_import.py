@@ -227,12 +227,17 @@ def test_auto_vocabulary_keeps_the_most_frequent_states_and_maps_the_rest_by_fam
               "minecraft:oak_stairs[facing=north,half=bottom,shape=straight,waterlogged=false]": 30,
               "minecraft:spruce_planks": 2, "minecraft:structure_void": 999,
               "minecraft:spruce_stairs[facing=north,half=bottom,shape=straight,waterlogged=false]": 1}
-    vocab = auto_vocabulary(counts, 4)
-    assert vocab == [AIR, "minecraft:stone", "minecraft:oak_planks",
-                     "minecraft:oak_stairs[facing=north,half=bottom,shape=straight,waterlogged=false]"]
+    assert auto_vocabulary(counts, 4, symmetric=False) == [
+        AIR, "minecraft:stone", "minecraft:oak_planks",
+        "minecraft:oak_stairs[facing=north,half=bottom,shape=straight,waterlogged=false]"]
+    vocab = auto_vocabulary(counts, 7)  # the stair comes with its three other facings
+    assert vocab[:3] == [AIR, "minecraft:stone", "minecraft:oak_planks"] and len(vocab) == 7
+    assert {_props(s)["facing"] for s in vocab[3:]} == {"north", "east", "south", "west"}
+    assert auto_vocabulary(counts, 5) == [AIR, "minecraft:stone", "minecraft:oak_planks", "minecraft:spruce_planks"]
     m = VocabMapper(vocab)
     assert m("minecraft:spruce_planks") == "minecraft:oak_planks"
-    assert m("minecraft:spruce_stairs[facing=north,half=bottom,shape=straight,waterlogged=false]") == vocab[3]
+    assert m("minecraft:spruce_stairs[facing=east,half=bottom,shape=straight,waterlogged=false]") == \
+        "minecraft:oak_stairs[facing=east,half=bottom,shape=straight,waterlogged=false]"
     assert m("minecraft:poppy") == AIR  # no decoration member: air, not a solid block
     with pytest.raises(ConfigError):
         ImportOptions(vocab="auto:1")
@@ -413,8 +418,12 @@ def test_auto_k_writes_a_k_state_vocabulary(fixtures_dir: Path, tmp_path: Path) 
     files = sorted(src.glob("houses_*.nbt"))
     report = import_dataset(files, tmp_path / "ds", ImportOptions(size=16, vocab="auto:12"))
     manifest = json.loads((tmp_path / "ds" / "manifest.json").read_text())
-    assert manifest["vocabulary"] == report.vocabulary and len(report.vocabulary) == 12
+    assert manifest["vocabulary"] == report.vocabulary and 9 <= len(report.vocabulary) <= 12
     assert report.vocabulary[0] == AIR
+    from mcgen.blocks import transform_state
+
+    vocab = set(report.vocabulary)  # closed under the symmetries the trainer applies
+    assert all(transform_state(v, t, m) in vocab for v in vocab for t in range(4) for m in (False, True))
     for d in sorted((tmp_path / "ds").glob("sample_*")):
         g = read_structure(d)
         assert g.size == (16, 16, 16) and set(g.palette) <= set(report.vocabulary)
