@@ -26,11 +26,11 @@ COLORS = ("white", "orange", "magenta", "light_blue", "yellow", "lime", "pink", 
 _SIMPLE = frozenset(
     ["air", "stone", "stone_bricks", "mossy_stone_bricks", "cobblestone", "mossy_cobblestone", "smooth_stone",
      "sandstone", "sand", "dirt", "bookshelf", "glowstone", "glass", "crafting_table", "gravel", "clay",
-     "obsidian", "quartz_block", "red_sandstone", "sea_lantern", "coarse_dirt", "tinted_glass", "mud_bricks",
+     "obsidian", "red_sandstone", "sea_lantern", "coarse_dirt", "tinted_glass", "mud_bricks",
      "deepslate_bricks", "deepslate_tiles", "polished_deepslate", "cobbled_deepslate", "calcite", "tuff",
      "iron_block", "gold_block", "diamond_block", "emerald_block", "lapis_block", "redstone_block",
-     "coal_block", "snow", "ice", "packed_ice", "blue_ice", "netherrack", "end_stone", "prismarine",
-     "dark_prismarine", "purpur_block", "smooth_sandstone", "cut_sandstone", "chiseled_stone_bricks",
+     "coal_block", "ice", "packed_ice", "blue_ice", "netherrack", "end_stone", "prismarine",
+     "dark_prismarine", "smooth_sandstone", "cut_sandstone", "chiseled_stone_bricks",
      "cracked_stone_bricks", "granite", "diorite", "andesite", "polished_granite", "polished_diorite",
      "polished_andesite"]
     + [f"{w}_planks" for w in WOODS] + [f"{c}_wool" for c in COLORS] + [f"{c}_concrete" for c in COLORS]
@@ -62,6 +62,10 @@ def to_bedrock(state: str) -> tuple[BedrockState, bool] | None:
 def _map(bid: str, p: dict[str, str]) -> tuple[str, list[tuple[str, int, object]]] | None:
     if bid in _SIMPLE and not p:
         return bid, []
+    if bid in ("quartz_block", "purpur_block") and not p:
+        return bid, [("pillar_axis", STRING, "y")]
+    if bid == "snow_block" and not p:
+        return "snow", []
     if bid in _RENAME and set(p) <= {"snowy"}:
         return _RENAME[bid], []
     if (bid.endswith(("_log", "_wood")) or bid in ("hay_block", "bone_block", "quartz_pillar")) and set(p) == {"axis"}:
@@ -105,6 +109,7 @@ def _candidates() -> list[str]:
         out.append(format_state(f"minecraft:{w}_fence", {d: "false" for d in ("east", "north", "south", "west")}
                                 | {"waterlogged": "false"}))
     out += [f"minecraft:{s}" for s in sorted(_SIMPLE)]
+    out += ["minecraft:quartz_block", "minecraft:purpur_block", "minecraft:snow_block"]
     out += [f"minecraft:water[level={n}]" for n in range(16)]
     out.append("minecraft:iron_bars[east=false,north=false,south=false,waterlogged=false,west=false]")
     return out
