@@ -29,7 +29,7 @@ def _cells(grid):
     return [(i, j, k) for i in range(x) for j in range(y) for k in range(z)]
 
 
-@pytest.mark.parametrize("fmt,suffix", [("schem", ".schem"), ("mcstructure", ".mcstructure")])
+@pytest.mark.parametrize("fmt,suffix", [("schem", ".schem"), ("schem3", ".schem"), ("mcstructure", ".mcstructure")])
 def test_amulet_reads_our_schem_and_mcstructure(tmp_path, fmt, suffix):
     amulet = pytest.importorskip("amulet")
     grid = random_grid(7, size=(4, 5, 3), states=STATES)
