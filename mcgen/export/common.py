@@ -9,11 +9,10 @@ import numpy as np
 from mcgen.blocks import AIR, canonicalize, format_state, parse_state
 from mcgen.errors import BlockStateError, FormatError
 from mcgen.export import nbtio
-from mcgen.export.nbtio import COMPOUND, STRING, TagDict
+from mcgen.export.nbtio import COMPOUND, STRING
 from mcgen.grid import MAX_AXIS, VoxelGrid
 
 MAX_VOLUME = 1 << 26  # 67M cells (~128 MiB as uint16): larger declared sizes are refused unread
-AIR_ALIASES = frozenset({AIR})
 
 
 def check_size(size: Any, *, what: str, source: object = None) -> tuple[int, int, int]:
@@ -146,8 +145,3 @@ def compact_for_write(grid: VoxelGrid) -> tuple[np.ndarray, list[str]]:
         return grid.blocks, list(pal)
     lut = (np.cumsum(used) - 1).astype(grid.blocks.dtype)
     return lut[grid.blocks], [s for s, u in zip(pal, used) if u]
-
-
-def is_compound(v: Any) -> bool:
-    """True for a decoded compound."""
-    return isinstance(v, TagDict)

@@ -16,7 +16,7 @@ from mcgen.blocks import canonicalize
 from mcgen.errors import BlockStateError, ExportError, FormatError
 from mcgen.export import bedrock, nbtio
 from mcgen.export.common import check_size, compact_for_write, grid_from_indices, int_list
-from mcgen.export.nbtio import BYTE, COMPOUND, INT, LIST, STRING, TagDict, TagList
+from mcgen.export.nbtio import COMPOUND, INT, LIST, STRING, TagDict, TagList
 from mcgen.grid import VoxelGrid
 
 
