@@ -15,6 +15,8 @@ Noisy early training samples favour ``raw8``; real buildings (mostly air) favour
 from __future__ import annotations
 
 import base64
+import json
+import math
 from typing import Any
 
 import numpy as np
@@ -102,7 +104,7 @@ def encode_grid(grid: VoxelGrid, name: str, *, extra: dict[str, Any] | None = No
         "count": g.count(),
         "enc": enc,
         "data": data,
-        "meta": g.meta,
+        "meta": clean_meta(g.meta),
     }
     shapes = [block_shape(st) for st in g.palette]
     if any(shapes):
@@ -112,6 +114,22 @@ def encode_grid(grid: VoxelGrid, name: str, *, extra: dict[str, Any] | None = No
         rec["alpha"] = alpha
     rec.update(extra or {})
     return rec
+
+
+def clean_meta(meta: dict[str, Any], *, max_keys: int = 60, max_chars: int = 400) -> dict[str, Any]:
+    """A JSON-safe, bounded copy of ``meta``: non-finite numbers become ``None``, other objects and
+    over-long values become (shortened) strings, at most ``max_keys`` entries."""
+    def one(v: Any) -> Any:
+        if v is None or isinstance(v, (bool, int, str)):
+            return v if not isinstance(v, str) or len(v) <= max_chars else v[:max_chars] + "…"
+        if isinstance(v, float):
+            return v if math.isfinite(v) else None
+        if isinstance(v, (list, tuple)) and len(v) <= 16:
+            return [one(x) for x in v]
+        text = json.dumps(v, default=str) if isinstance(v, (dict, list, tuple)) else str(v)
+        return text if len(text) <= max_chars else text[:max_chars] + "…"
+
+    return {str(k): one(v) for k, v in list(meta.items())[:max_keys]}
 
 
 def decode_blocks(rec: dict[str, Any]) -> np.ndarray:

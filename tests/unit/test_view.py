@@ -263,3 +263,14 @@ def test_see_through_blocks_carry_their_opacity() -> None:
     alpha = dict(zip(rec["palette"], rec["alpha"]))
     assert alpha[GLASS] < 1 and alpha[PLANKS] == 1 and alpha["minecraft:air"] == 1
     assert "alpha" not in encode_grid(VoxelGrid.from_states(np.full((2, 2, 2), PLANKS, dtype=object)), "p")
+
+
+def test_meta_is_made_json_safe(tmp_path: Path) -> None:
+    g = house()
+    g.meta.update({"nan": float("nan"), "path": tmp_path, "long": "x" * 5000, "nested": {"a": [1, 2]}})
+    rec = encode_grid(g, "h")
+    meta = rec["meta"]
+    assert meta["nan"] is None and meta["path"] == str(tmp_path) and len(meta["long"]) < 500
+    assert json.loads(meta["nested"]) == {"a": [1, 2]}
+    page = render_page({"kind": "structure", "title": "t", "source": "s", "notes": [], "structures": [rec]})
+    assert "NaN" not in page
