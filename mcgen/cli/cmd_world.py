@@ -167,7 +167,7 @@ def world_new(
 
     path = new_world(new_world_path(name), flat=flat, mc_version=mc_version, seed=seed)
     out(str(path))
-    say(f"created a flat {mc_version} world at {path} (spawn area of 8x8 chunks, creative, commands on);"
+    say(f"created a flat {mc_version} world at {path} (spawn area of 16x16 chunks = 256x256 blocks, creative, commands on);"
         f" copy the folder into your saves folder to play it")
 
 

@@ -21,7 +21,7 @@ def _floor_y(data_version: int) -> int:
 
 
 def new_world(path: str | os.PathLike, *, flat: bool = True, mc_version: str = DEFAULT_NEW_VERSION,
-              name: str | None = None, radius_chunks: int = 4, seed: int | None = None) -> Path:
+              name: str | None = None, radius_chunks: int = 8, seed: int | None = None) -> Path:
     """Create a flat creative save at ``path`` (which must not exist or be an empty folder).
 
     The ``(2 * radius_chunks)^2`` chunks around 0, 0 are written as finished superflat terrain

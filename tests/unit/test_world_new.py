@@ -52,9 +52,9 @@ def test_new_world_has_full_flat_plains_chunks_around_spawn(made, version, floor
     info = read_level_info(path)
     assert info.spawn == (0, floor + 4, 0) and info.version_name == version
     reader = RegionReader(path)
-    assert all(chunk_status(reader, cx, cz) == "full" for cx, cz in itertools.product(range(-4, 4), repeat=2))
-    assert chunk_status(reader, 4, 0) is None
-    column = [reader.block(-64, floor + i, 63) for i in range(5)]
+    assert all(chunk_status(reader, cx, cz) == "full" for cx, cz in itertools.product(range(-8, 8), repeat=2))
+    assert chunk_status(reader, 8, 0) is None and chunk_status(reader, 0, -9) is None
+    column = [reader.block(-128, floor + i, 127) for i in range(5)]
     assert column == ["minecraft:bedrock", "minecraft:dirt", "minecraft:dirt", "minecraft:grass_block[snowy=false]",
                       "minecraft:air"]
     root = reader.root(0, 0)
