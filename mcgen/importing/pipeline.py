@@ -231,8 +231,12 @@ def _source_name(src: Path | WorldBox) -> str:
     return str(src) if isinstance(src, WorldBox) else str(src.resolve())
 
 
-def _label(src: Path | WorldBox) -> str:
-    return "build" if isinstance(src, WorldBox) else label_from_name(src.name)
+def _label(src: Path | WorldBox, grid: VoxelGrid) -> str:
+    """Our own files keep the label they carry; others get one from the file name."""
+    if isinstance(src, WorldBox):
+        return "build"
+    own = src.is_dir() or src.suffix.lower() in (".json", ".npz")
+    return str(grid.meta["label"]) if own and grid.meta.get("label") else label_from_name(src.name)
 
 
 class _Importer:
@@ -262,7 +266,7 @@ class _Importer:
             self.report.counts_unknown += 1
         self.report.block_entities += be or 0
         self.report.entities += ent or 0
-        return _prepare(grid, name, _label(src), keep, self.o.keep_ground)
+        return _prepare(grid, name, _label(src, grid), keep, self.o.keep_ground)
 
     def convert(self, b: _Build, mapper: VocabMapper, vocab_index: dict[str, int]) -> np.ndarray:
         targets = [mapper(s) for s in b.palette]

@@ -91,30 +91,9 @@ def read_world_box(world: str | os.PathLike, box: tuple[int, int, int, int, int,
     if not (world / "level.dat").is_file():
         raise WorldError("not a world save (no level.dat)", path=world)
     _check_not_open(world)
-    for name in ("amulet", "PyMCTranslate", "amulet_nbt"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    import amulet  # noqa: PLC0415
-    from amulet.api.selection import SelectionBox  # noqa: PLC0415
-
+    level = _open(world)
     try:
-        level = amulet.load_level(str(world))
-    except Exception as exc:  # noqa: BLE001 - amulet raises LoaderNoneMatched and friends
-        raise WorldError(f"amulet cannot open this world: {exc}", path=world) from exc
-    try:
-        wrapper = level.level_wrapper
-        java = wrapper.platform == "java"
-        version = level.translation_manager.get_version("java", wrapper.version if java else _JAVA_FALLBACK)
-        ids = np.full(size, -1, dtype=np.int64)  # -1: no chunk there
-        entities = 0
-        try:
-            for chunk, slices, b in level.get_chunk_slice_box(dimension, SelectionBox(lo, hi)):
-                o = [m - low for m, low in zip(b.min, lo)]
-                ids[o[0]:o[0] + b.size_x, o[1]:o[1] + b.size_y, o[2]:o[2] + b.size_z] = chunk.blocks[slices]
-                entities += sum(1 for p in chunk.block_entities.keys() if b.contains_block(p))
-        except Exception as exc:  # noqa: BLE001 - corrupt chunks surface as assorted amulet errors
-            raise WorldError(f"amulet cannot read the box: {exc}", path=world) from exc
-        uniq, inv = np.unique(ids, return_inverse=True)
-        states = [AIR if u < 0 else _java_state(level.block_palette[int(u)], version) for u in uniq.tolist()]
+        ids, states, entities = _read_box(level, dimension, lo, hi, world)
     finally:
         with contextlib.suppress(Exception):
             level.close()
@@ -122,4 +101,37 @@ def read_world_box(world: str | os.PathLike, box: tuple[int, int, int, int, int,
     lut = np.array([palette.index(s) for s in states], dtype=np.int64)
     meta = {"source": f"{world} box {' '.join(map(str, box))}", "world": str(world), "box": list(box),
             "block_entities": entities}
-    return VoxelGrid(lut[inv.reshape(size)], palette, meta)
+    return VoxelGrid(lut[ids], palette, meta)
+
+
+def _open(world: Path):
+    for name in ("amulet", "PyMCTranslate", "amulet_nbt"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    import amulet  # noqa: PLC0415
+
+    try:
+        return amulet.load_level(str(world))
+    except Exception as exc:  # noqa: BLE001 - amulet raises LoaderNoneMatched and friends
+        raise WorldError(f"amulet cannot open this world: {exc}", path=world) from exc
+
+
+def _read_box(level, dimension: str, lo: tuple[int, int, int], hi: tuple[int, int, int],
+              world: Path) -> tuple[np.ndarray, list[str], int]:
+    """``(ids, states, block_entities)``: ``ids`` indexes ``states`` over the box, ``(X, Y, Z)``."""
+    from amulet.api.selection import SelectionBox  # noqa: PLC0415
+
+    wrapper = level.level_wrapper
+    java = wrapper.platform == "java"
+    version = level.translation_manager.get_version("java", wrapper.version if java else _JAVA_FALLBACK)
+    raw = np.full(tuple(h - low for low, h in zip(lo, hi)), -1, dtype=np.int64)  # -1: no chunk there
+    entities = 0
+    try:
+        for chunk, slices, b in level.get_chunk_slice_box(dimension, SelectionBox(lo, hi)):
+            o = [m - low for m, low in zip(b.min, lo)]
+            raw[o[0]:o[0] + b.size_x, o[1]:o[1] + b.size_y, o[2]:o[2] + b.size_z] = chunk.blocks[slices]
+            entities += sum(1 for p in chunk.block_entities.keys() if b.contains_block(p))
+    except Exception as exc:  # noqa: BLE001 - corrupt chunks surface as assorted amulet errors
+        raise WorldError(f"amulet cannot read the box: {exc}", path=world) from exc
+    uniq, inv = np.unique(raw, return_inverse=True)
+    states = [AIR if u < 0 else _java_state(level.block_palette[int(u)], version) for u in uniq.tolist()]
+    return inv.reshape(raw.shape), states, entities

@@ -388,6 +388,18 @@ def test_imported_samples_keep_the_dataset_invariants(buildings_dataset) -> None
     assert len(digests) == len(dirs)  # no exact duplicates
 
 
+def test_a_dataset_reimports_at_16_keeping_its_labels(buildings_dataset) -> None:
+    out, _, report = buildings_dataset
+    srcs = expand_sources([out])
+    assert len(srcs) == len(report.written) and all(p.name.startswith("sample_") for p in srcs)
+    grids, again = import_builds(srcs, ImportOptions(size=16))
+    assert not again.skipped and again.blocks_remapped == 0  # already in the vocabulary
+    labels = {str(p.resolve()): read_structure(p).meta["label"] for p in srcs}
+    assert len(grids) >= len(srcs) - 5  # a few small builds may become identical at 16^3
+    assert all(g.size == (16, 16, 16) and g.meta["label"] == labels[g.meta["source"]] for g in grids)
+    assert set(again.labels) == set(report.labels)
+
+
 def test_exact_duplicates_are_dropped(fixtures_dir: Path, tmp_path: Path) -> None:
     src = fixtures_dir / "buildings" / "gdmc2022"
     for name in ("houses_basichouse1.nbt", "houses_basichouse3.nbt"):
