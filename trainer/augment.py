@@ -101,8 +101,10 @@ class Augmenter:
 
     def __call__(self, blocks: torch.Tensor, syms: torch.Tensor) -> torch.Tensor:
         """``(B, X, Y, Z)`` indices and ``(B,)`` symmetry ids -> transformed ``(B, X, Y, Z)`` int64."""
-        # All 8 images of every sample, then a gather: no data-dependent shapes, so no host
-        # sync on a GPU (a batch of 16^3 grids is tiny next to one model step).
+        # All 8 placements of every sample, a gather, then one table lookup for the states: no
+        # data-dependent shapes, so no host sync on a GPU (16^3 grids are tiny next to a model step).
         blocks = blocks.long()
-        images = torch.stack([transform_blocks(blocks, s, self.perm) for s in range(NUM_SYMMETRIES)])  # (8, B, X, Y, Z)
-        return images[syms, torch.arange(blocks.shape[0], device=blocks.device)]  # (B, X, Y, Z)
+        b, v = blocks.shape[0], self.perm.shape[1]
+        images = torch.stack([transform_blocks(blocks, s) for s in range(NUM_SYMMETRIES)])  # (8, B, X, Y, Z)
+        moved = images[syms, torch.arange(b, device=blocks.device)]  # (B, X, Y, Z)
+        return torch.take(self.perm, moved + (syms * v).view(b, 1, 1, 1))  # (B, X, Y, Z)

@@ -1,0 +1,165 @@
+"""Training throughput: samples/s, achieved FLOP/s and MFU for `tiny` and `small`.
+
+    python benchmarks/train_speed.py [--device cpu] [--presets tiny small] [--patch 4] [--batch 8]
+                                     [--steps 6] [--threads N] [--amp auto] [--sample] [--quick]
+
+Each optimizer step is the trainer's own (``trainer.loop._Run.train_step``: augmentation, label
+dropout, self-conditioning, AdamW, clipping, EMA) on a synthetic dataset. FLOPs are counted with
+``torch.utils.flop_counter.FlopCounterMode`` over the very steps that are timed (the per-step
+draws are seeded by the step index, so the counted pass does the same work): matrix products and
+attention, forward and backward, including the self-conditioning forward. MFU is that rate over
+the fp32 (or bf16 with ``--amp bf16``) matrix-multiply throughput measured in the same process,
+on the same threads, just before. ``--sample`` adds DDIM-10 sampling speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from machine import describe_machine, machine_line  # noqa: E402
+
+from mcgen.cli import run as mcgen_run  # noqa: E402
+from mcgen.sampling import sample  # noqa: E402
+from trainer import dist  # noqa: E402
+from trainer.config import TrainConfig  # noqa: E402
+from trainer.loop import _Run  # noqa: E402
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def matmul_peak(device: torch.device, dtype: torch.dtype, seconds: float = 1.0) -> float:
+    """Best FLOP/s of square matrix products (a few sizes) on this device and thread count."""
+    best = 0.0
+    sizes = (1024, 2048) if device.type == "cpu" else (4096, 8192)
+    for n in sizes:
+        a = torch.randn(n, n, device=device, dtype=dtype)
+        b = torch.randn(n, n, device=device, dtype=dtype)
+        for _ in range(2):
+            a @ b
+        _sync(device)
+        reps, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds / len(sizes) or reps < 3:
+            a @ b
+            reps += 1
+        _sync(device)
+        best = max(best, 2 * n**3 * reps / (time.perf_counter() - t0))
+    return best
+
+
+def make_dataset(root: Path, count: int) -> Path:
+    """A synthetic dataset via ``mcgen dataset synth``."""
+    rc = mcgen_run(["dataset", "synth", "--out", str(root), "--count", str(count), "--no-preview"])
+    if rc != 0:
+        raise SystemExit(f"dataset synth failed with exit code {rc}")
+    return root
+
+
+def bench_train(preset: str, args: argparse.Namespace, data: Path, device: torch.device, batch: int) -> dict:
+    """Time ``args.steps`` trainer steps after warm-up; count their FLOPs in a second pass."""
+    cfg = TrainConfig(data=str(data), out=tempfile.mkdtemp(prefix="mcgen-speed-"), model_size=preset,
+                      patch_size=args.patch or None, batch_size=batch, max_steps=10**6, sample_every=0, ckpt_every=0,
+                      device=str(device), amp=args.amp, compile=args.compile)
+    run = _Run(cfg, dist.DistInfo(), device, False)
+    for s in range(args.warmup):
+        run.train_step(s)
+    first = args.warmup
+    _sync(device)
+    t0 = time.perf_counter()
+    for s in range(first, first + args.steps):
+        loss, _ = run.train_step(s)
+    float(loss)  # one sync at the end, as the loop does between log points
+    _sync(device)
+    seconds = time.perf_counter() - t0
+    counter = FlopCounterMode(display=False)
+    with counter:
+        for s in range(first, first + args.steps):
+            run.train_step(s)
+    flops = counter.get_total_flops()
+    return {"preset": preset, "patch": run.model_cfg.patch_size, "batch": batch, "tokens": run.model_cfg.tokens,
+            "params_m": sum(p.numel() for p in run.model.parameters()) / 1e6,
+            "step_ms": 1000 * seconds / args.steps, "it_s": args.steps / seconds,
+            "samples_s": args.steps * batch / seconds, "flops_step": flops / args.steps,
+            "flop_s": flops / seconds, "run": run}
+
+
+def bench_sample(run: _Run, n: int, steps: int, device: torch.device) -> float:
+    """Samples/s of DDIM with ``steps`` steps from the EMA model, ``n`` at a time."""
+    gen = torch.Generator().manual_seed(0)
+    sample(run.ema.module, run.diffusion, n, num_steps=steps, generator=gen, device=device)  # warm-up
+    _sync(device)
+    t0 = time.perf_counter()
+    reps = 0
+    while reps < 2 or time.perf_counter() - t0 < 2.0:
+        sample(run.ema.module, run.diffusion, n, num_steps=steps, generator=gen, device=device)
+        reps += 1
+    _sync(device)
+    return reps * n / (time.perf_counter() - t0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--presets", nargs="+", default=["tiny", "small"])
+    p.add_argument("--patch", type=int, default=4, help="patch edge; 0 = the preset's default (MFU targets: 4)")
+    p.add_argument("--batch", type=int, nargs="+", default=[8])
+    p.add_argument("--steps", type=int, default=6)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0 = leave as is)")
+    p.add_argument("--amp", default="auto")
+    p.add_argument("--compile", action="store_true")
+    p.add_argument("--sample", action="store_true", help="also time DDIM-10 sampling")
+    p.add_argument("--sample-n", type=int, default=8)
+    p.add_argument("--json", type=Path, help="also write the results here")
+    p.add_argument("--quick", action="store_true", help="fewer steps (CI / aggregator)")
+    args = p.parse_args(argv)
+    if args.quick or os.environ.get("MCGEN_BENCH_QUICK"):
+        args.steps, args.warmup = min(args.steps, 3), 1
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = dist.resolve_device(args.device, dist.DistInfo())
+    amp = "bf16" if (args.amp == "bf16" or (args.amp == "auto" and device.type == "cuda")) else "fp32"
+    peak_dtype = torch.bfloat16 if amp == "bf16" else torch.float32
+    print(f"machine: {machine_line(describe_machine())}; torch threads {torch.get_num_threads()}")
+    peak = matmul_peak(device, peak_dtype)
+    print(f"{'bf16' if amp == 'bf16' else 'fp32'} matmul peak measured here: {peak / 1e9:.1f} GFLOP/s")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        data = make_dataset(Path(tmp) / "ds", 32)
+        print(f"{'preset':6} {'patch':>5} {'batch':>5} {'params':>7} {'ms/step':>8} {'it/s':>6} {'samples/s':>9} "
+              f"{'GFLOP/step':>10} {'GFLOP/s':>8} {'MFU':>6}" + ("  DDIM-10 samples/s" if args.sample else ""))
+        for preset in args.presets:
+            for batch in args.batch:
+                r = bench_train(preset, args, data, device, batch)
+                r["mfu"] = r["flop_s"] / peak
+                if args.sample:
+                    r["ddim10_samples_s"] = bench_sample(r["run"], args.sample_n, 10, device)
+                del r["run"]
+                rows.append(r)
+                extra = f"  {r['ddim10_samples_s']:.1f}" if args.sample else ""
+                print(f"{preset:6} {r['patch']:>5} {batch:>5} {r['params_m']:>6.1f}M {r['step_ms']:>8.1f} "
+                      f"{r['it_s']:>6.2f} {r['samples_s']:>9.1f} {r['flops_step'] / 1e9:>10.2f} "
+                      f"{r['flop_s'] / 1e9:>8.1f} {100 * r['mfu']:>5.1f}%{extra}", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps({"peak_flop_s": peak, "amp": amp, "device": str(device), "rows": rows,
+                                         "machine": describe_machine()}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
