@@ -476,6 +476,29 @@ def test_a_world_box_imports_without_changing_the_world(world_copy) -> None:
     assert report.block_entities == grid.meta["block_entities"] > 0
 
 
+@pytest.mark.world
+def test_a_world_held_by_a_running_game_is_refused(world_copy) -> None:
+    import subprocess
+
+    from mcgen.importing.world import read_world_box
+
+    world = world_copy("mc1_18_superflat")
+    (world / "session.lock").write_bytes(b"\xe2\x98\x83")
+    holder = subprocess.Popen(  # the game holds an fcntl lock on session.lock while a world is open
+        [sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'r+b'); "
+         "fcntl.lockf(f, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(30)", str(world / "session.lock")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        before = _digests(world)
+        with pytest.raises(WorldError, match="open in Minecraft"):
+            read_world_box(world, (0, -64, 0, 4, -60, 4))
+        assert (world / "session.lock").read_bytes() == b"\xe2\x98\x83" and _digests(world) == before
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_a_world_box_over_the_limit_is_refused_before_opening(tmp_path: Path) -> None:
     from mcgen.importing.world import read_world_box
 
