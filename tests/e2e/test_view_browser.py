@@ -77,6 +77,9 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     odd.mkdir()
     save_json(VoxelGrid.empty((4, 4, 4)), odd / "air.json")
     save_json(house(16), odd / "house.json")
+    rng = np.random.default_rng(0)
+    wide = np.array([f"minecraft:block_{i}" for i in range(300)] + ["minecraft:air"] * 100, dtype=object)
+    save_json(VoxelGrid.from_states(wide[rng.integers(0, 400, (20, 20, 20))]), odd / "wide.json")  # raw16
     out = {}
     for name, src in (("training", root / "outputs"), ("samples", gen), ("big", big), ("early", early), ("odd", odd)):
         out[name] = write_view(src, root / f"{name}.html").out
@@ -201,4 +204,9 @@ def test_run_without_samples_and_all_air_structure_load_clean(browser, pages) ->
     assert browser.find_element("id", "empty").is_displayed()  # air.json comes first
     browser.execute_script("window.mcgenViewer.show(1)")
     assert not browser.find_element("id", "empty").is_displayed()
+    # every block encoding (raw8, rle, raw16) decodes to the right number of blocks
+    recs = browser.execute_script("return JSON.parse(document.getElementById('mcgen-data').textContent).structures"
+                                  ".map(r => [r.enc, r.count])")
+    assert {enc for enc, _ in recs} >= {"rle", "raw16"}
+    assert [browser.execute_script(f"return window.mcgenViewer.decodedCount({i})") for i in range(3)] == [c for _, c in recs]
     assert _problems(browser) == []

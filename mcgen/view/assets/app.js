@@ -298,6 +298,8 @@
   // Time to build the buffer and draw structure i once (ms), measured in the page.
   api.timeRender = (i) => { show(i, false); return api.stats.renderMs; };
   api.thumbsPending = () => queue.length;
+  // Non-air cells of structure i as the page decoded them (tests compare with the file).
+  api.decodedCount = (i) => vox(i).reduce((n, v) => n + (v !== 0), 0);
 
   header();
   if (T) initTraining(); else initList();
