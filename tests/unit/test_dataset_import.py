@@ -274,6 +274,15 @@ def test_downsampling_keeps_a_thin_roof_and_drops_scattered_noise() -> None:
     assert not (small == 3).any()  # scattered single blocks vanish
 
 
+@pytest.mark.parametrize("factor", [1.5, 2.0, 3.0])
+def test_a_downsampled_stair_roof_has_no_holes(factor: float) -> None:
+    a = np.zeros((48, 30, 48), dtype=np.uint16)
+    for x in range(48):
+        a[x, min(x, 47 - x) // 2, :] = 7  # a gable roof, one block thick, slope 1/2
+    small = downsample(a, factor)
+    assert (small != 0).any(axis=1).all()  # seen from above, closed everywhere
+
+
 def test_downsampling_picks_the_most_frequent_state_of_a_cell() -> None:
     a = np.zeros((2, 2, 2), dtype=np.uint16)
     a[0, 0, 0] = a[1, 0, 0] = a[0, 1, 0] = 5
