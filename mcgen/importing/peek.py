@@ -90,7 +90,7 @@ def _peek_raw(raw: bytes, partial: bool) -> Peek | None:
     if root is None:
         return None
     try:
-        info = _peek_root(root)
+        info = _peek_root(root, raw)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError):
         return None  # an unexpected layout (or not read far enough): let the reader explain
     if info is not None and partial:
@@ -119,12 +119,17 @@ def _inflate(data: bytes, path: Path, limit: int) -> bytes:
     return out
 
 
+def _structure_header_read(root: dict) -> bool:
+    """A structure .nbt whose size and entities are known: its ``blocks`` need not be walked."""
+    return "size" in root and "entities" in root and "structure" not in root
+
+
 def _skim(raw: bytes) -> dict | None:
     if len(raw) < 3 or raw[0] != 10:
         return None
     for little in _byte_orders(raw):
         try:
-            root, _ = skim(raw, little_endian=little)
+            root, _ = skim(raw, little_endian=little, stop=None if little else _structure_header_read)
         except ValueError:
             continue
         if root:
@@ -153,7 +158,7 @@ def _with_block_entity(blocks: Any) -> int:
     return sum(1 for b in blocks if isinstance(b, dict) and "nbt" in b)
 
 
-def _peek_root(root: Any) -> Peek | None:
+def _peek_root(root: Any, raw: bytes = b"") -> Peek | None:
     if "Regions" in root:
         return _peek_litematic(root)
     if "structure" in root and "size" in root:
@@ -163,8 +168,12 @@ def _peek_root(root: Any) -> Peek | None:
         be = sum(1 for v in bpd.values() if "block_entity_data" in v)
         return Peek(_ints(root["size"]), be, _n(s.get("entities")), "mcstructure")
     if "size" in root:  # a structure .nbt (or a partial read whose other keys come later)
-        be = _with_block_entity(root.get("blocks", []))
-        return Peek(_ints(root["size"]), be, _n(root.get("entities")), "structure")
+        entities = _n(root.get("entities"))
+        if "blocks" in root:
+            be = _with_block_entity(root["blocks"])
+        else:  # walk stopped before the blocks: each block entity is a compound named "nbt"
+            be = max(0, raw.count(b"\n\x00\x03nbt") - (entities or 0)) if raw else None
+        return Peek(_ints(root["size"]), be, entities, "structure")
     body = root["Schematic"] if "Schematic" in root and "Width" not in root else root
     if all(k in body for k in ("Width", "Height", "Length")):
         size = tuple(int(body[k]) & 0xFFFF for k in ("Width", "Height", "Length"))

@@ -10,6 +10,7 @@ gigabytes of Python objects. A truncated input yields the part of the tree read 
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,10 @@ _BE_KEYS = ("nbt", "block_entity_data")
 
 class Truncated(Exception):
     """The data ended inside a tag."""
+
+
+class _Enough(Exception):
+    """The caller's ``stop`` predicate is satisfied: the rest is not needed."""
 
 
 @dataclass
@@ -52,9 +57,10 @@ class Blob:
 
 
 class _Walker:
-    def __init__(self, data: bytes, little: bool) -> None:
+    def __init__(self, data: bytes, little: bool, stop: Callable[[dict], bool] | None = None) -> None:
         self.data, self.pos = memoryview(data), 0
         self.end = "<" if little else ">"
+        self.stop = stop
 
     def take(self, n: int) -> memoryview:
         if n < 0 or self.pos + n > len(self.data):
@@ -126,6 +132,8 @@ class _Walker:
                 self.compound(depth + 1, child)
             else:
                 into[key] = self.value(tag, depth + 1)
+            if depth == 0 and self.stop is not None and into is not None and self.stop(into):
+                raise _Enough
 
     def skip(self, tag: int, depth: int) -> None:
         if tag == 10:
@@ -141,24 +149,30 @@ class _Walker:
             self.value(tag, depth)
 
 
-def skim(data: bytes, *, little_endian: bool = False) -> tuple[dict, bool]:
+def skim(data: bytes, *, little_endian: bool = False,
+         stop: Callable[[dict], bool] | None = None) -> tuple[dict, bool]:
     """Walk an uncompressed NBT document.
+
+    Args:
+        data: the NBT bytes.
+        little_endian: Bedrock byte order.
+        stop: called with the root dict after each top-level tag; True ends the walk there.
 
     Returns:
         ``(root, complete)``: the root compound as a light tree, and False when the data ended
-        early (``root`` then holds what came before).
+        early (``root`` then holds what came before) or ``stop`` ended the walk.
 
     Raises:
         ValueError: not NBT (no root compound, unknown tag types).
     """
-    w = _Walker(data, little_endian)
+    w = _Walker(data, little_endian, stop)
     root: dict = {}
     try:
         if w.take(1)[0] != 10:
             raise ValueError("NBT root is not a compound")
         w.name()
         w.compound(0, root)
-    except Truncated:
+    except (Truncated, _Enough):
         return root, False
     except (struct.error, IndexError) as exc:
         raise ValueError(f"malformed NBT ({exc})") from exc

@@ -76,13 +76,18 @@ def _fake_sponge(path: Path, width: int) -> None:
     path.write_bytes(gzip.compress(buf.getvalue()))
 
 
-def _structure_nbt(n_blocks: int, size: list[int], with_nbt: int) -> bytes:
+def _structure_nbt(n_blocks: int, size: list[int], with_nbt: int, entities_first: bool = False) -> bytes:
     blocks = [nbtlib.Compound({"pos": nbtlib.List[nbtlib.Int]([i % 7, 0, 0]), "state": nbtlib.Int(0),
                                **({"nbt": nbtlib.Compound({"id": nbtlib.String("chest")})} if i < with_nbt else {})})
               for i in range(n_blocks)]
-    root = nbtlib.Compound({"size": nbtlib.List[nbtlib.Int](size), "blocks": nbtlib.List[nbtlib.Compound](blocks),
+    ent = nbtlib.Compound({"pos": nbtlib.List[nbtlib.Double]([0.5, 0.0, 0.5]),
+                           "nbt": nbtlib.Compound({"id": nbtlib.String("minecraft:armor_stand")})})
+    head = {"entities": nbtlib.List[nbtlib.Compound]([ent, ent])} if entities_first else {}
+    root = nbtlib.Compound({**head, "size": nbtlib.List[nbtlib.Int](size),
+                            "blocks": nbtlib.List[nbtlib.Compound](blocks),
                             "palette": nbtlib.List[nbtlib.Compound]([nbtlib.Compound({"Name": nbtlib.String("minecraft:stone")})]),
-                            "entities": nbtlib.List[nbtlib.Compound]([]), "DataVersion": nbtlib.Int(2586),
+                            **({} if entities_first else {"entities": nbtlib.List[nbtlib.Compound]([])}),
+                            "DataVersion": nbtlib.Int(2586),
                             "data": nbtlib.IntArray(list(range(1000)))})
     buf = io.BytesIO()
     nbtlib.File(root).write(buf)
@@ -98,6 +103,15 @@ def test_the_skimmer_summarises_long_lists_and_measures_arrays() -> None:
     assert root["blocks"] == ListSummary(500, 3) and root["data"] == Blob(1000)
     head, complete = skim(raw[:200])
     assert not complete and head["size"] == [7, 1, 1]
+
+
+@pytest.mark.parametrize("entities_first", [False, True])
+def test_structure_block_entities_are_counted_with_or_without_walking_the_blocks(tmp_path: Path,
+                                                                                  entities_first: bool) -> None:
+    path = tmp_path / "s.nbt"
+    path.write_bytes(gzip.compress(_structure_nbt(400, [7, 1, 1], with_nbt=5, entities_first=entities_first)))
+    info = peek(path)
+    assert info.size == (7, 1, 1) and info.block_entities == 5 and info.entities == (2 if entities_first else 0)
 
 
 def test_a_huge_structure_is_refused_from_the_first_bytes(tmp_path: Path, monkeypatch) -> None:
