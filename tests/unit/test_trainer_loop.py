@@ -156,3 +156,31 @@ def test_lr_warms_up_then_decays_by_cosine():
     assert lr_at(50, const, 100) == 1e-3
     # warmup never takes more than a fifth of a short run
     assert lr_at(3, cfg, 20) == pytest.approx(1e-3)
+
+
+def test_eval_hook_appends_eval_records(micro_model, dataset, tmp_path):
+    out = tmp_path / "out"
+    train(_cfg(dataset, out, max_steps=2, eval_every=2, sample_steps=2, log_every=2), progress=False)
+    evals = [r for r in _metrics(out) if "eval" in r]
+    assert len(evals) == 1 and evals[0]["step"] == 2
+    assert "fill_mean" in evals[0]["eval"] or "fill" in evals[0]["eval"]
+    assert "eval at step 2" in (out / "training.log").read_text()
+
+
+def test_progress_bar_on_a_terminal_and_lines_elsewhere(tmp_path):
+    import io
+
+    from trainer.logs import RunLog
+
+    rec = {"step": 5, "epoch": 0, "loss": 0.5, "lr": 1e-4, "grad_norm": 1.0, "samples_per_s": 9.0, "eta_s": 65}
+    bar, lines = io.StringIO(), io.StringIO()
+    b = RunLog(tmp_path / "a", 10, display="bar", stream=bar)
+    b.metrics(rec)
+    b.tick(5, 0, 65.0)
+    b.close()
+    assert "\r[" in bar.getvalue() and "5/10" in bar.getvalue() and "loss 0.5000" in bar.getvalue()
+    le = RunLog(tmp_path / "b", 10, display="lines", stream=lines)
+    le.metrics(rec)
+    le.tick(6, 0, 1.0)
+    le.close()
+    assert lines.getvalue() == "step 5/10 epoch 0 loss 0.5000 lr 1.00e-04 grad 1.000 9.0 samples/s eta 1:05\n"
