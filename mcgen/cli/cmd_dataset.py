@@ -106,9 +106,12 @@ def register(app: typer.Typer) -> None:
     """Add the ``dataset`` command group to ``app``."""
     group = typer.Typer(
         name="dataset", no_args_is_help=True,
-        help="Make and inspect training datasets.\n\nExample: mcgen dataset synth --out dataset/ --count 100",
+        help="Make, import and inspect training datasets.\n\nExample: mcgen dataset synth --out dataset/ --count 100",
     )
     group.command("synth", help=SYNTH_HELP)(synth_cmd)
     group.command("info", help=INFO_HELP)(info_cmd)
+    from mcgen.cli.cmd_import import add_commands  # noqa: PLC0415 - `dataset import` lives in its own module
+
+    add_commands(group)
     app.add_typer(group, name="dataset")
 
