@@ -32,7 +32,10 @@ def training_summary(outputs: Path) -> dict:
     info: dict = {}
     cfg = outputs / "config.json"
     if cfg.is_file():
-        info["config"] = json.loads(cfg.read_text())
+        d = json.loads(cfg.read_text())
+        info["config"] = d.get("config", d)
+        if isinstance(d.get("resolved"), dict):
+            info["resolved"] = d["resolved"]
     lines = []
     log = outputs / "metrics.jsonl"
     if log.is_file():

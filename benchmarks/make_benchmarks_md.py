@@ -121,7 +121,9 @@ def render_eval(d: dict) -> list[str]:
              f"- machine: {machine_line(d['machine'])}", f"- command: `{d['command']}`", f"- date: {d['date']}",
              f"- source: `{d['_file']}`; checkpoint `{d.get('checkpoint')}` (step {d.get('step')})"]
     if cfg:
-        keys = [k for k in ("preset", "grid_size", "dataset", "steps", "batch_size", "lr", "device") if k in cfg]
+        cfg = {**cfg, **{k: v for k, v in tr.get("resolved", {}).items() if k in ("device", "amp")}}
+        keys = [k for k in ("model_size", "patch_size", "max_steps", "epochs", "batch_size", "lr", "lr_schedule",
+                            "ema_decay", "device", "amp") if k in cfg]
         lines.append("- training config: " + ", ".join(f"{k}={cfg[k]}" for k in keys))
     rec = d.get("recipe")
     if rec:

@@ -30,6 +30,18 @@ def _run(cmd: list[str]) -> float:
     return round(time.perf_counter() - t, 1)
 
 
+def _probe_rate(train_cmd: list[str], out: Path, steps: int) -> float:
+    """Optimizer steps per second of a short run of the same command (start-up excluded)."""
+    cmd = list(train_cmd)
+    cmd[cmd.index("--out") + 1] = str(out)
+    cmd[cmd.index("--max-steps") + 1] = str(steps)
+    _run([*cmd, "--log-every", str(max(1, steps // 3)), "--ckpt-every", str(10 * steps)])
+    recs = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines() if x.strip()]
+    recs = [r for r in recs if "loss" in r and "time" in r]
+    first, last = recs[0], recs[-1]
+    return (last["step"] - first["step"]) / max(last["time"] - first["time"], 1e-6)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="synth -> train -> evaluate, timed; writes benchmarks/results/eval_NAME.json")
     p.add_argument("--name", required=True)
@@ -40,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-steps", type=int, default=300)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--device", default="auto")
+    p.add_argument("--train-seconds", type=float, default=None,
+                   help="instead of --max-steps: probe the speed, then train for about this long")
+    p.add_argument("--probe-steps", type=int, default=60)
     p.add_argument("--train-arg", action="append", default=[], help="extra `mcgen train` argument (repeatable)")
     p.add_argument("--num-samples", type=int, default=256)
     p.add_argument("--sample-steps", type=int, default=50)
@@ -54,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
                  "--max-steps", str(a.max_steps), "--batch-size", str(a.batch_size), "--device", a.device,
                  "--quiet", *a.train_arg]
     synth_s = _run(synth_cmd)
+    probe = None
+    if a.train_seconds:
+        probe = _probe_rate(train_cmd, work / "probe", a.probe_steps)
+        a.max_steps = max(a.probe_steps, int(a.train_seconds * probe))
+        train_cmd[train_cmd.index("--max-steps") + 1] = str(a.max_steps)
+        print(f"probe: {probe:.2f} steps/s -> --max-steps {a.max_steps} for ~{a.train_seconds} s", flush=True)
     train_s = _run(train_cmd)
     out = ROOT / "benchmarks" / "results" / f"eval_{a.name}.json"
     _run([sys.executable, "benchmarks/eval_recipe.py", "--outputs", str(outputs), "--reference", str(data),
@@ -62,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     result = json.loads(out.read_text())
     result["recipe"] = {"command": shlex.join(["python", "benchmarks/run_recipe.py", *(argv or sys.argv[1:])]),
                         "synth_command": shlex.join(["python", *synth_cmd[1:]]), "synth_wall_s": synth_s,
-                        "train_command": shlex.join(["python", *train_cmd[1:]]), "train_wall_s": train_s}
+                        "train_command": shlex.join(["python", *train_cmd[1:]]), "train_wall_s": train_s,
+                        "probe_steps_per_s": probe}
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"wrote {out}")
     return 0

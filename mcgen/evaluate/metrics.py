@@ -7,8 +7,9 @@ Three families, each computed per sample where it can be so the report can boots
 * distribution: total-variation distance of block-state histograms, 1-D Wasserstein distance of
   fill fraction and of height, plus Fréchet distance, KID and k-NN precision/recall over any
   feature vectors (the learned ones come from :mod:`mcgen.evaluate.features`);
-* novelty and diversity: occupancy IoU of each sample with its closest training structure under
-  the 8 up-preserving symmetries, and the mean pairwise IoU among samples.
+* novelty and diversity: occupancy ("shape") IoU of each sample with its closest training
+  structure under the 8 up-preserving symmetries; near-copies, where the same block states (turned
+  with the structure) fill >= 95% of the union; and the mean pairwise IoU among samples.
 
 Grids of different sizes are padded with air at the high end of each axis to one common shape
 whose x and z are equal, so the quarter turns stay inside the array.
