@@ -33,7 +33,7 @@ def _read_all(path: Path, what: str) -> list:
     return grids
 
 
-def _generate(checkpoint: Path, num_samples: int, seed: int, device: str) -> list:
+def _generate(checkpoint: Path, num_samples: int, seed: int, device: str, steps: int) -> list:
     from mcgen.generate import generate  # torch: imported only when we sample
 
     say(f"generating {num_samples} samples from {checkpoint} ...")
@@ -44,7 +44,15 @@ def _generate(checkpoint: Path, num_samples: int, seed: int, device: str) -> lis
             last[0] = time.monotonic()
             say(f"  {done}/{total}")
 
-    return generate(checkpoint, num_samples, seed=seed, device=device, progress=progress)
+    return generate(checkpoint, num_samples, num_steps=steps, seed=seed, device=device, progress=progress)
+
+
+def _save(grids: list, folder: Path) -> None:
+    from mcgen.grid import save_json
+
+    for i, g in enumerate(grids):
+        save_json(g, folder / f"sample_{i:04d}.json")
+    say(f"wrote {len(grids)} samples to {folder}")
 
 
 def evaluate_command(
@@ -56,7 +64,9 @@ def evaluate_command(
     seed: int = typer.Option(0, "--seed", help="Seeds generation, the baseline split and the bootstrap."),
     bootstrap: int = typer.Option(200, "--bootstrap", min=0, help="Bootstrap resamples for the intervals (0: none)."),
     features: bool = typer.Option(True, "--features/--no-features", help="Learned-feature metrics (FID, KID, precision/recall)."),
+    steps: int = typer.Option(50, "--steps", min=1, help="DDIM steps for --checkpoint sampling."),
     device: str = typer.Option("auto", "--device", help="Device for --checkpoint sampling: auto, cpu, cuda."),
+    save_samples: Path | None = typer.Option(None, "--save-samples", help="With --checkpoint: also write the samples (voxel JSON) here."),
 ) -> None:
     """Compare generated structures with the reference set: plausibility, distribution distances,
     learned-feature distances, novelty and diversity, each with its real-vs-real baseline."""
@@ -66,7 +76,11 @@ def evaluate_command(
     if (samples is None) == (checkpoint is None):
         raise UsageError("give exactly one of --samples DIR or --checkpoint FILE")
     ref = _read_all(reference, "--reference")
-    smp = _generate(checkpoint, num_samples, seed, device) if checkpoint else _read_all(samples, "--samples")
+    if save_samples is not None and checkpoint is None:
+        raise UsageError("--save-samples only goes with --checkpoint")
+    smp = _generate(checkpoint, num_samples, seed, device, steps) if checkpoint else _read_all(samples, "--samples")
+    if save_samples is not None:
+        _save(smp, save_samples)
     say(f"evaluating {len(smp)} samples against {len(ref)} reference structures ...")
     report = evaluate(smp, ref, seed=seed, n_boot=bootstrap, features=features)
     report["samples_source"] = str(checkpoint or samples)

@@ -58,3 +58,26 @@ def test_bad_input_is_one_clear_line(folders, capsys, args, code, msg):
     err = capsys.readouterr().err
     assert rc == code and msg in err and "Traceback" not in err
     assert err.strip().count("\n") == 0
+
+
+def test_evaluate_generates_from_a_checkpoint(folders, tmp_path, capsys):
+    import torch
+
+    from mcgen.checkpoint import save_checkpoint
+    from mcgen.diffusion import DiffusionConfig
+    from mcgen.model import ModelConfig, build_model
+    from mcgen.vocab import DEFAULT_VOCAB
+
+    torch.manual_seed(0)
+    cfg = ModelConfig(preset="tiny", grid_size=16)
+    ckpt = tmp_path / "latest.pt"
+    save_checkpoint(ckpt, model_cfg=cfg, diffusion_cfg=DiffusionConfig(), vocabulary=list(DEFAULT_VOCAB.states),
+                    label_names=[], ema_state=build_model(cfg).state_dict(), step=7)
+    out, saved = tmp_path / "r.json", tmp_path / "gen"
+    rc = run(["evaluate", "--checkpoint", str(ckpt), "-n", "3", "--steps", "2", "--device", "cpu",
+              "-r", str(folders / "dataset"), "--json", str(out), "--save-samples", str(saved),
+              "--no-features", "--bootstrap", "0"])
+    assert rc == 0, capsys.readouterr().err
+    rep = json.loads(out.read_text())
+    assert rep["n_samples"] == 3 and rep["samples_source"] == str(ckpt)
+    assert len(list(saved.glob("sample_*.json"))) == 3
