@@ -202,6 +202,8 @@ def frechet_distance(fa: np.ndarray, fb: np.ndarray) -> float:
     ``|mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a^1/2 S_b S_a^1/2)^1/2)``; the trace of the matrix
     square root is taken from eigenvalues of a symmetric matrix, so no scipy is needed.
     """
+    if len(fa) < 2 or len(fb) < 2:
+        return float("nan")  # a covariance needs two points
     mu_a, mu_b = fa.mean(axis=0), fb.mean(axis=0)
     sa, sb = np.atleast_2d(np.cov(fa, rowvar=False)), np.atleast_2d(np.cov(fb, rowvar=False))
     w, v = np.linalg.eigh(sa)
@@ -219,6 +221,8 @@ def poly_kernel(fa: np.ndarray, fb: np.ndarray) -> np.ndarray:
 def kid(fa: np.ndarray, fb: np.ndarray) -> float:
     """Kernel inception distance: unbiased MMD^2 with the cubic polynomial kernel."""
     n, m = len(fa), len(fb)
+    if n < 2 or m < 2:
+        return float("nan")
     kaa, kbb, kab = poly_kernel(fa, fa), poly_kernel(fb, fb), poly_kernel(fa, fb)
     saa = (kaa.sum() - np.trace(kaa)) / (n * (n - 1))
     sbb = (kbb.sum() - np.trace(kbb)) / (m * (m - 1))

@@ -219,6 +219,13 @@ def test_mixed_sizes_are_padded(reference):
     assert rep["n_samples"] == 1
 
 
+def test_a_single_sample_gives_nulls_not_warnings(reference, recwarn):
+    rep = run_eval(reference[:1], reference[:10])
+    assert rep["n_samples"] == 1 and rep["fid"]["samples"] is None and rep["kid"]["samples"] is None
+    assert rep["pairwise_iou"]["samples"] is None and rep["plausible"]["samples"] == 1
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
 def test_too_few_references_is_a_clear_error(reference):
     with pytest.raises(EvaluationError, match="at least 4"):
         evaluate(reference[:2], reference[:3])
