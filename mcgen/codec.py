@@ -12,7 +12,9 @@ Two tables share that one mechanism:
 * ``"learned"``: a trainable table, every row renormalised to norm ``sqrt(dim)`` on each use, so
   its scale cannot shrink towards zero (which would make the noise win at every ``t``).
 
-Both give unit variance per channel, matching the unit-variance Gaussian noise.
+Both give unit variance per channel, matching the unit-variance Gaussian noise, and every row
+has the same norm (which :mod:`mcgen.diffusion` relies on for its likelihood logits). Tensors are
+channels-last, ``(B, X, Y, Z, d)`` and ``(B, X, Y, Z, V)``, so the per-voxel maps are matmuls.
 """
 
 from __future__ import annotations
@@ -72,18 +74,16 @@ class BlockCodec(nn.Module):
         return w * (math.sqrt(self.dim) / w.norm(dim=1, keepdim=True).clamp_min(1e-6))
 
     def encode(self, blocks: torch.Tensor) -> torch.Tensor:
-        """``(B, X, Y, Z)`` long indices -> ``(B, d, X, Y, Z)`` float embeddings."""
-        e = self.embedding()[blocks]  # (B, X, Y, Z, d)
-        return e.permute(0, 4, 1, 2, 3).contiguous()  # (B, d, X, Y, Z)
+        """``(B, X, Y, Z)`` long indices -> ``(B, X, Y, Z, d)`` float embeddings (channels last)."""
+        return self.embedding()[blocks]  # (B, X, Y, Z, d)
 
     def expected(self, logits: torch.Tensor) -> torch.Tensor:
-        """``(B, V, X, Y, Z)`` logits -> ``(B, d, X, Y, Z)`` expected embedding ``softmax @ E``."""
-        probs = torch.softmax(logits.float(), dim=1)  # (B, V, X, Y, Z)
-        return torch.einsum("bvxyz,vd->bdxyz", probs, self.embedding().float())
+        """``(B, X, Y, Z, V)`` logits -> ``(B, X, Y, Z, d)`` expected embedding ``softmax @ E``."""
+        probs = torch.softmax(logits.float(), dim=-1)  # (B, X, Y, Z, V)
+        return probs @ self.embedding().float()  # (B, X, Y, Z, d)
 
     def nearest(self, x: torch.Tensor) -> torch.Tensor:
-        """``(B, d, X, Y, Z)`` embeddings -> ``(B, X, Y, Z)`` index of the closest table row."""
+        """``(B, X, Y, Z, d)`` embeddings -> ``(B, X, Y, Z)`` index of the closest table row."""
         e = self.embedding().float()  # (V, d)
         # argmin |x - e|^2 = argmax (x.e - |e|^2 / 2)
-        score = torch.einsum("bdxyz,vd->bvxyz", x.float(), e) - 0.5 * (e * e).sum(1).view(1, -1, 1, 1, 1)
-        return score.argmax(dim=1)
+        return (x.float() @ e.T - 0.5 * (e * e).sum(1)).argmax(dim=-1)

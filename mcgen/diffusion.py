@@ -37,6 +37,8 @@ class DiffusionConfig:
         zero_snr: rescale so ``alpha_bar_{T-1} = 0`` (Lin et al. 2023), after the shift.
         mse_weight: weight of the MSE between ``x0_hat`` and ``x0`` added to the cross-entropy.
         self_cond_prob: chance per sample that training feeds a self-conditioning estimate.
+        likelihood_logits: add the exact per-voxel Gaussian log-likelihood of ``x_t`` to the
+            network's logits (see :meth:`GaussianDiffusion.model_logits`).
     """
 
     schedule: str = "cosine"
@@ -47,6 +49,7 @@ class DiffusionConfig:
     zero_snr: bool = False
     mse_weight: float = 0.0
     self_cond_prob: float = 0.5
+    likelihood_logits: bool = True
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
@@ -140,11 +143,41 @@ class GaussianDiffusion:
             self._cache[device] = (ab.sqrt(), (1.0 - ab).sqrt())
         return self._cache[device]
 
+    def likelihood_logits(self, codec: torch.nn.Module, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """``log q(x_t,i | x0_i = v)`` per voxel and block, up to a per-voxel constant.
+
+        ``-|x_t - sqrt(ab) e_v|^2 / (2 (1 - ab)) = sqrt(ab) / (1 - ab) x_t . e_v + const``, because
+        every codec row has the same norm: (B, X, Y, Z, d), (B,) -> (B, X, Y, Z, V) float32.
+        """
+        ab = self.alpha_bar.to(device=x_t.device, dtype=torch.float32)[t]  # (B,)
+        scale = (ab.sqrt() / (1 - ab)).view(-1, 1, 1, 1, 1)
+        return (x_t.float() * scale) @ codec.embedding().float().T  # (B, X, Y, Z, V)
+
+    def model_logits(self, model: torch.nn.Module, x_t: torch.Tensor, t: torch.Tensor,
+                     labels: torch.Tensor | None = None, self_cond: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits of ``p(x0_i | x_t)`` used by training and every sampler: (B, X, Y, Z, V) float32.
+
+        Because the noise is independent per voxel, ``p(x0_i | x_t)`` is proportional to
+        ``q(x_t,i | x0_i) p(x0_i | x_t without voxel i)``: the first factor is known exactly, so
+        (with ``likelihood_logits``) it is added here and the network only learns the second,
+        the structure prior. At low noise that term decides, so no capacity goes on decoding.
+        """
+        logits = model(x_t, t, labels, self_cond).float()
+        if self.cfg.likelihood_logits:
+            logits = logits + self.likelihood_logits(_unwrap(model).codec, x_t, t)
+        return logits
+
     def q_sample(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         """Forward process: ``x_t`` (B, ...) from ``x0`` (B, ...), timesteps ``t`` (B,) and ``eps``."""
         sa, s1a = self._coefs(x0.device)
         shape = (-1,) + (1,) * (x0.dim() - 1)
         return sa[t].view(shape) * x0 + s1a[t].view(shape) * noise
+
+
+def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
+    """The raw module under ``torch.compile`` (``_orig_mod``) / DDP (``module``) wrappers."""
+    raw = getattr(model, "_orig_mod", model)
+    return getattr(raw, "module", raw)
 
 
 def _rand_on(generator: torch.Generator | None, device: torch.device, fn, *args, **kw) -> torch.Tensor:
@@ -177,10 +210,9 @@ def training_loss(
     Returns:
         Scalar loss tensor.
     """
-    raw = getattr(model, "_orig_mod", model)
-    raw = getattr(raw, "module", raw)
+    raw = _unwrap(model)
     device, b = x0_blocks.device, x0_blocks.shape[0]
-    x0 = raw.codec.encode(x0_blocks)  # (B, d, X, Y, Z)
+    x0 = raw.codec.encode(x0_blocks)  # (B, X, Y, Z, d)
     t = _rand_on(generator, device, torch.randint, 0, diffusion.num_timesteps, (b,))
     eps = _rand_on(generator, device, torch.randn, x0.shape, dtype=x0.dtype)
     x_t = diffusion.q_sample(x0, t, eps)
@@ -190,10 +222,10 @@ def training_loss(
         self_cond = torch.zeros_like(x0)
         if bool(use.any()):
             with torch.no_grad():
-                est = raw.codec.expected(model(x_t, t, labels, self_cond))  # (B, d, X, Y, Z)
+                est = raw.codec.expected(diffusion.model_logits(model, x_t, t, labels, self_cond))  # (B, X, Y, Z, d)
             self_cond = torch.where(use.view(-1, 1, 1, 1, 1), est.to(x0.dtype), self_cond).detach()
-    logits = model(x_t, t, labels, self_cond)  # (B, V, X, Y, Z)
-    loss = F.cross_entropy(logits.float(), x0_blocks)
+    logits = diffusion.model_logits(model, x_t, t, labels, self_cond)  # (B, X, Y, Z, V)
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x0_blocks.reshape(-1))
     if diffusion.cfg.mse_weight > 0:
         loss = loss + diffusion.cfg.mse_weight * F.mse_loss(raw.codec.expected(logits), x0.float())
     return loss

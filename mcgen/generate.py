@@ -69,9 +69,9 @@ def label_index(ck: Checkpoint, label: str | None) -> int | None:
 
 def _start_noise(ck: Checkpoint, first: int, count: int, seed: int) -> torch.Tensor:
     g = ck.model_cfg.grid_size
-    shape = (ck.model_cfg.embed_dim, g, g, g)
+    shape = (g, g, g, ck.model_cfg.embed_dim)
     draws = [torch.randn(shape, generator=torch.Generator().manual_seed(seed + first + i)) for i in range(count)]
-    return torch.stack(draws)  # (count, d, X, Y, Z)
+    return torch.stack(draws)  # (count, X, Y, Z, d)
 
 
 def generate(

@@ -1,11 +1,11 @@
 """A diffusion transformer (DiT) over 3-D voxel grids, predicting per-voxel block logits.
 
-Input: the noisy embedding ``x_t`` (B, d, X, Y, Z) concatenated with the self-conditioning
-estimate (B, d, X, Y, Z), cut into p^3 patches (tokens), plus a fixed 3-D sin-cos position
+Input: the noisy embedding ``x_t`` (B, X, Y, Z, d) concatenated with the self-conditioning
+estimate (B, X, Y, Z, d) (channels last throughout), cut into p^3 patches (tokens), plus a fixed 3-D sin-cos position
 embedding. Conditioning: sinusoidal timestep embedding through an MLP, plus a class-label
 embedding whose last row is the null label (classifier-free guidance). Blocks are adaLN-Zero:
 their modulation and the final layer start at zero, so each block starts as the identity and
-the first logits are uniform. Output: logits (B, V, X, Y, Z) over the block vocabulary.
+the first logits are uniform. Output: logits (B, X, Y, Z, V) over the block vocabulary.
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ class DiTBlock(nn.Module):
 
 
 class DiT3D(nn.Module):
-    """The denoiser: ``forward(x_t, t, labels, self_cond) -> logits (B, V, X, Y, Z)``.
+    """The denoiser: ``forward(x_t, t, labels, self_cond) -> logits (B, X, Y, Z, V)``.
 
     Args:
         cfg: a :class:`ModelConfig`.
@@ -220,18 +220,18 @@ class DiT3D(nn.Module):
         return self.cfg.num_labels
 
     def _patchify(self, x: torch.Tensor) -> torch.Tensor:
-        b, c, _, _, _ = x.shape
+        b, c = x.shape[0], x.shape[-1]
         p, n = self.cfg.patch_size, self.cfg.grid_size // self.cfg.patch_size
-        x = x.reshape(b, c, n, p, n, p, n, p)  # (B, C, nx, px, ny, py, nz, pz)
-        x = x.permute(0, 2, 4, 6, 3, 5, 7, 1)  # (B, nx, ny, nz, px, py, pz, C)
+        x = x.reshape(b, n, p, n, p, n, p, c)  # (B, nx, px, ny, py, nz, pz, C)
+        x = x.permute(0, 1, 3, 5, 2, 4, 6, 7)  # (B, nx, ny, nz, px, py, pz, C)
         return x.reshape(b, n**3, p**3 * c)  # (B, N, p^3 C)
 
     def _unpatchify(self, y: torch.Tensor) -> torch.Tensor:
-        b = y.shape[0]
-        p, n, v = self.cfg.patch_size, self.cfg.grid_size // self.cfg.patch_size, self.cfg.vocab_size
-        y = y.reshape(b, n, n, n, p, p, p, v)  # (B, nx, ny, nz, px, py, pz, V)
-        y = y.permute(0, 7, 1, 4, 2, 5, 3, 6)  # (B, V, nx, px, ny, py, nz, pz)
-        return y.reshape(b, v, n * p, n * p, n * p)  # (B, V, X, Y, Z)
+        b, c = y.shape[0], y.shape[-1] // self.cfg.patch_size**3
+        p, n = self.cfg.patch_size, self.cfg.grid_size // self.cfg.patch_size
+        y = y.reshape(b, n, n, n, p, p, p, c)  # (B, nx, ny, nz, px, py, pz, C)
+        y = y.permute(0, 1, 4, 2, 5, 3, 6, 7)  # (B, nx, px, ny, py, nz, pz, C)
+        return y.reshape(b, n * p, n * p, n * p, c)  # (B, X, Y, Z, C)
 
     def forward(
         self,
@@ -243,18 +243,18 @@ class DiT3D(nn.Module):
         """Predict block logits.
 
         Args:
-            x_t: noisy embeddings (B, d, X, Y, Z).
+            x_t: noisy embeddings (B, X, Y, Z, d).
             t: integer timesteps (B,) in [0, T).
             labels: (B,) label indices, ``num_labels`` = null; ``None`` = all null.
-            self_cond: previous x0 estimate (B, d, X, Y, Z); ``None`` = zeros.
+            self_cond: previous x0 estimate (B, X, Y, Z, d); ``None`` = zeros.
 
         Returns:
-            Logits (B, V, X, Y, Z).
+            Logits (B, X, Y, Z, V).
         """
         if self.cfg.self_condition:
             if self_cond is None:
                 self_cond = torch.zeros_like(x_t)
-            x_t = torch.cat([x_t, self_cond.to(x_t.dtype)], dim=1)  # (B, 2d, X, Y, Z)
+            x_t = torch.cat([x_t, self_cond.to(x_t.dtype)], dim=-1)  # (B, X, Y, Z, 2d)
         x = self.patch_embed(self._patchify(x_t)) + self.pos_embed  # (B, N, H)
         c = self.t_mlp(timestep_features(t))  # (B, H)
         if self.label_embed is not None:

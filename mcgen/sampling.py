@@ -142,19 +142,21 @@ def run_sampler(steps: Iterator[tuple[int, torch.Tensor]], progress: Callable[[i
 class ModelDenoiser:
     """Wraps the DiT as a ``(x_t, t) -> x0_hat`` denoiser with self-conditioning and CFG.
 
-    Guidance mixes logits: ``uncond + guidance * (cond - uncond)``; the conditional and null
-    halves run as one doubled batch. ``last_logits`` keeps the final step's logits for argmax.
+    Logits are those of :meth:`GaussianDiffusion.model_logits`. Guidance mixes them:
+    ``uncond + guidance * (cond - uncond)``; the conditional and null halves run as one doubled batch. ``last_logits`` keeps the final step's logits for argmax.
 
     Args:
         model: a :class:`mcgen.model.DiT3D` (eval mode is the caller's choice).
+        diffusion: the schedule (adds the exact likelihood logits, as in training).
         labels: (B,) label indices or ``None`` (null label / unconditional).
         guidance: classifier-free guidance scale; 1 = plain conditional.
         autocast: run the network under bf16 autocast (CUDA).
     """
 
-    def __init__(self, model: torch.nn.Module, labels: torch.Tensor | None = None, guidance: float = 1.0,
-                 autocast: bool = False) -> None:
-        self.model, self.labels, self.guidance, self.autocast = model, labels, float(guidance), autocast
+    def __init__(self, model: torch.nn.Module, diffusion: GaussianDiffusion, labels: torch.Tensor | None = None,
+                 guidance: float = 1.0, autocast: bool = False) -> None:
+        self.model, self.diffusion, self.labels = model, diffusion, labels
+        self.guidance, self.autocast = float(guidance), autocast
         self.cfg = model.cfg
         self.prev: torch.Tensor | None = None
         self.last_logits: torch.Tensor | None = None
@@ -171,13 +173,15 @@ class ModelDenoiser:
         if self._guided:
             null = torch.full_like(self.labels, self.cfg.num_labels)
             both = self._net(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([self.labels, null]),
-                             None if sc is None else torch.cat([sc, sc]))  # (2B, V, X, Y, Z)
+                             None if sc is None else torch.cat([sc, sc]))  # (2B, X, Y, Z, V)
             cond, uncond = both.float().chunk(2)
             logits = torch.lerp(uncond, cond, self.guidance)
         else:
-            logits = self._net(x_t, t, self.labels, sc)
+            logits = self._net(x_t, t, self.labels, sc).float()
+        if self.diffusion.cfg.likelihood_logits:  # same for both CFG halves, so added once
+            logits = logits + self.diffusion.likelihood_logits(self.model.codec, x_t, t)
         self.last_logits = logits
-        self.prev = self.model.codec.expected(logits)  # (B, d, X, Y, Z)
+        self.prev = self.model.codec.expected(logits)  # (B, X, Y, Z, d)
         return self.prev
 
 
@@ -216,7 +220,7 @@ def sample(
         guidance: classifier-free guidance scale (used when labels are given).
         generator: RNG for the starting noise and stochastic steps (a CPU generator is fine).
         device: where to run; default the model's device.
-        noise: optional starting noise (n, d, X, Y, Z) instead of drawing it.
+        noise: optional starting noise (n, X, Y, Z, d) instead of drawing it.
         progress: optional ``callable(step, num_steps)``.
 
     Returns:
@@ -235,15 +239,15 @@ def sample(
         if labels.shape != (n,):
             raise ConfigError(f"labels must have shape ({n},), got {tuple(labels.shape)}")
     g = cfg.grid_size
-    shape = (n, cfg.embed_dim, g, g, g)
+    shape = (n, g, g, g, cfg.embed_dim)
     if noise is None:
         gdev = generator.device if generator is not None else device
         noise = torch.randn(shape, generator=generator, device=gdev)
     x_T = noise.to(device=device, dtype=torch.float32)
-    den = ModelDenoiser(model, labels, guidance, autocast=device.type == "cuda")
+    den = ModelDenoiser(model, diffusion, labels, guidance, autocast=device.type == "cuda")
     if sampler == "ddim":
         steps = ddim_steps(den, x_T, diffusion.alpha_bar, ts, eta=eta, generator=generator)
     else:
         steps = ddpm_steps(den, x_T, diffusion.alpha_bar, ts, generator=generator)
     run_sampler(steps, progress, len(ts))
-    return den.last_logits.argmax(dim=1)  # (n, X, Y, Z)
+    return den.last_logits.argmax(dim=-1)  # (n, X, Y, Z)

@@ -53,8 +53,7 @@ class _Probe(torch.nn.Module):
 
     def forward(self, x_t, t, labels=None, self_cond=None):
         self.calls.append((x_t.clone(), t.clone(), None if self_cond is None else self_cond.clone()))
-        b, _, x, y, z = x_t.shape
-        return torch.zeros(b, self.cfg.vocab_size, x, y, z) + self.bias
+        return torch.zeros(*x_t.shape[:4], self.cfg.vocab_size) + self.bias
 
 
 def test_training_and_sampling_read_the_same_alpha_bar_table() -> None:
@@ -87,7 +86,7 @@ def test_self_conditioning_runs_an_extra_pass_for_part_of_the_batch() -> None:
     probe.cfg = ModelConfig(preset="tiny")
     training_loss(probe, diffusion, blocks, generator=torch.Generator().manual_seed(0))
     assert len(probe.calls) == 2
-    sc = probe.calls[1][2]  # (B, d, X, Y, Z): zeros where the coin said no
+    sc = probe.calls[1][2]  # (B, X, Y, Z, d): zeros where the coin said no
     used = sc.flatten(1).abs().sum(1) > 0
     assert 10 < int(used.sum()) < 54
     never = GaussianDiffusion(DiffusionConfig(self_cond_prob=0.0))
@@ -99,13 +98,43 @@ def test_self_conditioning_runs_an_extra_pass_for_part_of_the_batch() -> None:
 def test_training_loss_is_a_differentiable_scalar_near_log_vocab_at_init() -> None:
     torch.manual_seed(0)
     model = build_model(ModelConfig(preset="tiny", num_labels=2, depth=1))
-    diffusion = GaussianDiffusion(DiffusionConfig(mse_weight=0.5))
+    diffusion = GaussianDiffusion(DiffusionConfig(mse_weight=0.5, likelihood_logits=False))
     blocks = torch.randint(0, 55, (2, 16, 16, 16))
     loss = training_loss(model, diffusion, blocks, torch.tensor([0, 2]), generator=torch.Generator().manual_seed(0))
     assert loss.dim() == 0 and torch.isfinite(loss)
     assert loss.item() == pytest.approx(math.log(55) + 0.5 * 1.0, rel=0.1)  # uniform logits: CE log V, MSE ~1
     loss.backward()
     assert model.final_linear.weight.grad.abs().sum() > 0
+
+
+def test_likelihood_logits_are_the_exact_per_voxel_gaussian_posterior() -> None:
+    diffusion = GaussianDiffusion(DiffusionConfig(schedule="cosine"))
+    codec = BlockCodec(55, 6)
+    blocks = torch.randint(0, 55, (2, 3, 3, 3), generator=torch.Generator().manual_seed(0))
+    x0 = codec.encode(blocks)
+    t = torch.tensor([400, 900])
+    x_t = diffusion.q_sample(x0, t, torch.randn(x0.shape, generator=torch.Generator().manual_seed(1)))
+    got = diffusion.likelihood_logits(codec, x_t, t)  # (B, X, Y, Z, V)
+    ab = diffusion.alpha_bar[t].float().view(-1, 1, 1, 1, 1, 1)
+    e = codec.embedding()  # (V, d)
+    logq = -((x_t.unsqueeze(-2) - ab.sqrt() * e) ** 2).sum(-1) / (2 * (1 - ab.view(-1, 1, 1, 1, 1)))
+    torch.testing.assert_close(torch.log_softmax(got, -1), torch.log_softmax(logq, -1), atol=1e-3, rtol=1e-4)
+
+
+def test_untrained_model_already_decodes_low_noise_exactly() -> None:
+    model = build_model(ModelConfig(preset="tiny", depth=1))  # adaLN-Zero: network logits are 0
+    diffusion = GaussianDiffusion(DiffusionConfig())
+    blocks = torch.randint(0, 55, (1, 16, 16, 16), generator=torch.Generator().manual_seed(0))
+    x0 = model.codec.encode(blocks)
+    for t, expect in ((50, 1.0), (999, None)):
+        tt = torch.tensor([t])
+        x_t = diffusion.q_sample(x0, tt, torch.randn(x0.shape, generator=torch.Generator().manual_seed(t)))
+        with torch.no_grad():
+            acc = (diffusion.model_logits(model, x_t, tt).argmax(-1) == blocks).float().mean().item()
+        if expect is None:
+            assert acc < 0.1  # pure noise: no information
+        else:
+            assert acc == expect
 
 
 def test_config_round_trip_and_validation() -> None:

@@ -31,29 +31,32 @@ def test_presets_table_and_small_is_dit_s_sized() -> None:
 def test_forward_gives_logits_per_voxel(grid: int, patch: int) -> None:
     cfg = ModelConfig(preset="tiny", grid_size=grid, patch_size=patch, num_labels=3, depth=1)
     model = build_model(cfg)
-    x = torch.randn(2, cfg.embed_dim, grid, grid, grid)
+    x = torch.randn(2, grid, grid, grid, cfg.embed_dim)
     out = model(x, torch.tensor([0, 999]), torch.tensor([1, 3]), torch.randn_like(x))
-    assert out.shape == (2, cfg.vocab_size, grid, grid, grid)
+    assert out.shape == (2, grid, grid, grid, cfg.vocab_size)
 
 
 def test_adaln_zero_init_gives_uniform_logits() -> None:
     model = build_model(ModelConfig(preset="tiny", depth=2))
-    x = torch.randn(1, model.cfg.embed_dim, 16, 16, 16)
+    x = torch.randn(1, 16, 16, 16, model.cfg.embed_dim)
     assert torch.count_nonzero(model(x, torch.tensor([10]))) == 0
 
 
 def test_patchify_round_trip_keeps_voxel_positions() -> None:
     model = build_model(ModelConfig(preset="tiny", patch_size=4, depth=1))
     v = model.cfg.vocab_size
-    x = torch.randn(2, v, 16, 16, 16)
+    x = torch.randn(2, 16, 16, 16, v)
     tokens = model._patchify(x)
     assert tokens.shape == (2, 64, 64 * v)
+    # token 0 is the corner patch x, y, z in 0..3; its first entries are voxel (0, 0, 0)'s channels
+    torch.testing.assert_close(tokens[0, 0, :v], x[0, 0, 0, 0])
+    torch.testing.assert_close(tokens[0, 1].view(64, v), x[0, 0:4, 0:4, 4:8].reshape(64, v))
     torch.testing.assert_close(model._unpatchify(tokens), x, rtol=0, atol=0)
 
 
 def test_output_depends_on_time_label_and_self_condition() -> None:
     model = _perturbed(ModelConfig(preset="tiny", num_labels=2, depth=1))
-    x = torch.randn(1, model.cfg.embed_dim, 16, 16, 16)
+    x = torch.randn(1, 16, 16, 16, model.cfg.embed_dim)
     with torch.no_grad():
         base = model(x, torch.tensor([100]), torch.tensor([0]))
         assert not torch.allclose(base, model(x, torch.tensor([900]), torch.tensor([0])))
@@ -89,10 +92,10 @@ def test_codec_encode_decode_round_trip(kind: str) -> None:
     codec = BlockCodec(55, 6 if kind == "bits" else 16, kind)
     blocks = torch.randint(0, 55, (2, 4, 4, 4), generator=torch.Generator().manual_seed(0))
     x = codec.encode(blocks)
-    assert x.shape == (2, codec.dim, 4, 4, 4)
+    assert x.shape == (2, 4, 4, 4, codec.dim)
     assert torch.equal(codec.nearest(x), blocks)
     # confident logits -> expected embedding is that block's row
-    logits = torch.nn.functional.one_hot(blocks, 55).permute(0, 4, 1, 2, 3).float() * 50
+    logits = torch.nn.functional.one_hot(blocks, 55).float() * 50  # (B, X, Y, Z, V)
     torch.testing.assert_close(codec.expected(logits), x, atol=1e-4, rtol=0)
     norms = codec.embedding().norm(dim=1)
     torch.testing.assert_close(norms, torch.full_like(norms, codec.dim**0.5))

@@ -155,23 +155,23 @@ def test_sample_returns_block_indices_and_is_seed_deterministic() -> None:
 
 def test_final_decode_is_argmax_of_last_logits() -> None:
     model, diffusion = _tiny(), GaussianDiffusion(DiffusionConfig())
-    den = ModelDenoiser(model)
-    x_T = torch.randn(1, model.cfg.embed_dim, 16, 16, 16, generator=torch.Generator().manual_seed(0))
+    den = ModelDenoiser(model, diffusion)
+    x_T = torch.randn(1, 16, 16, 16, model.cfg.embed_dim, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         run_sampler(ddim_steps(den, x_T, diffusion.alpha_bar, make_timesteps(T, 3)))
         out = sample(model, diffusion, 1, num_steps=3, noise=x_T)
-    assert torch.equal(out, den.last_logits.argmax(1))
+    assert torch.equal(out, den.last_logits.argmax(-1))
 
 
 def test_guidance_mixes_conditional_and_null_logits() -> None:
-    model = _tiny(num_labels=3)
-    x = torch.randn(2, model.cfg.embed_dim, 16, 16, 16, generator=torch.Generator().manual_seed(0))
+    model, diffusion = _tiny(num_labels=3), GaussianDiffusion(DiffusionConfig())
+    x = torch.randn(2, 16, 16, 16, model.cfg.embed_dim, generator=torch.Generator().manual_seed(0))
     t = torch.tensor([500, 500])
     labels = torch.tensor([1, 2])
     with torch.no_grad():
-        cond = model(x, t, labels)
-        null = model(x, t, torch.tensor([3, 3]))
-        den = ModelDenoiser(model, labels, guidance=2.5)
+        cond = diffusion.model_logits(model, x, t, labels)
+        null = diffusion.model_logits(model, x, t, torch.tensor([3, 3]))
+        den = ModelDenoiser(model, diffusion, labels, guidance=2.5)
         den(x, t)
     assert not torch.allclose(cond, null)
     torch.testing.assert_close(den.last_logits, null + 2.5 * (cond - null), atol=1e-4, rtol=1e-4)
