@@ -124,6 +124,8 @@ class _Run:
         self.amp = resolve_amp(cfg.amp, device)
         self.stop_requested = False
         self.step, self.samples_seen, self.elapsed_before = 0, 0, 0.0
+        now = time.monotonic()
+        self.clock = {"start": now, "mark": now, "mark_step": 0, "aux": 0.0}
         resume_path = resolve_resume(cfg.resume, self.out)
         self.data = load_dataset(cfg.data, cfg.workers).to(device)
         self.order = BatchOrder(len(self.data), cfg.batch_size, cfg.seed)
