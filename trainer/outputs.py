@@ -42,6 +42,8 @@ class Outputs:
         """Create folders; when resuming, drop samples written after the checkpoint's step."""
         self.ckpt_dir.mkdir(parents=True, exist_ok=True)
         self.samples_dir.mkdir(parents=True, exist_ok=True)
+        for stale in self.ckpt_dir.glob(".*.tmp"):  # left by a run killed mid-write
+            stale.unlink(missing_ok=True)
         if resume_step is None:
             return
         for p in self.samples_dir.iterdir():

@@ -103,3 +103,22 @@ def test_torchrun_two_processes(ds, tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     ck = load_checkpoint(out / "checkpoints" / "latest.pt")
     assert ck.step == 2 and ck.train_state["counters"]["world_size"] == 2
+
+
+def test_kill_9_leaves_latest_loadable(ds, tmp_path):
+    """Checkpoints are written to a temp file and renamed: a SIGKILL at any moment keeps latest.pt whole."""
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "mcgen", "train", "--data", str(ds), "--out", str(out), "--model-size", "tiny",
+           "--batch-size", "2", "--max-steps", "100000", "--sample-every", "0", "--ckpt-every", "1",
+           "--keep-last", "2", "--device", "cpu", "--quiet"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ckpts = out / "checkpoints"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(ckpts.glob("step_*.pt"))) < 2:
+        time.sleep(0.05)
+    time.sleep(0.37)  # land somewhere inside a later write
+    proc.kill()
+    proc.wait(timeout=60)
+    ck = load_checkpoint(ckpts / "latest.pt")
+    assert ck.step >= 2 and ck.train_state is not None
+    assert len(list(ckpts.glob("step_*.pt"))) <= 3  # --keep-last pruned (plus at most one in flight)
