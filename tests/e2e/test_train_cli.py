@@ -47,6 +47,11 @@ def test_train_command_writes_outputs_and_reports(ds, tmp_path, micro, capsys):
     assert (out / "progress.png").is_file() and (out / "inference_samples" / "step_000003_sample_1.json").is_file()
     cfg = json.loads((out / "config.json").read_text())["config"]
     assert (cfg["model_size"], cfg["batch_size"], cfg["max_steps"]) == ("tiny", 2, 3)
+    # the checkpoint feeds `mcgen sample` directly
+    gen = tmp_path / "gen"
+    assert run(["sample", "--checkpoint", str(out / "checkpoints" / "latest.pt"), "-n", "2", "--num-steps", "2",
+                "-o", str(gen), "--device", "cpu"]) == 0
+    assert len(list(gen.glob("sample_*.json"))) == 2
 
 
 def test_bad_values_are_one_line_errors(ds, tmp_path, capsys):
