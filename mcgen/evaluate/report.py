@@ -6,9 +6,10 @@ The JSON this module builds is a contract other tools read::
      "plausible": {"samples": 0.97, "baseline": 1.0, "ci": [0.95, 0.99]}, ... }
 
 with one such entry for each of :data:`CONTRACT_KEYS` (plus a few extra metrics of the same
-shape). ``baseline`` is the same metric for one random half of the reference set scored against
-the other half (so "as good as real data" has a number), and ``ci`` a percentile bootstrap
-interval over resampled samples. Importing this module does not import torch; the learned
+shape). ``baseline`` is the same metric for one random half A of the reference set scored against
+the other half B (so "as good as real data" has a number); the samples are scored against the
+same half B (novelty: against the whole reference), see :data:`PROTOCOL`. ``ci`` is a
+bias-corrected percentile bootstrap interval over resampled samples. Importing this module does not import torch; the learned
 features are loaded only when asked for.
 """
 
@@ -54,6 +55,12 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
 }
 
 
+PROTOCOL = ("reference split at random into halves A and B; distribution and feature metrics score the "
+            "samples against B and the baseline is A against B (A subsampled to at most n_samples); novelty "
+            "scores the samples against the whole reference (the training set), the baseline A against B; "
+            "ci: bias-corrected percentile bootstrap over the samples")
+
+
 class EvaluationError(McgenError):
     """Inputs that cannot be evaluated (too few structures, nothing to compare)."""
 
@@ -83,11 +90,15 @@ class _Side:
 
 
 class _Pair:
-    """A sample set scored against a reference set, with the cross terms computed once."""
+    """A sample set scored against a reference set, with the cross terms computed once.
 
-    def __init__(self, s: _Side, r: _Side, num_labels: int = 0) -> None:
+    Novelty is measured against ``train`` (default ``r``), distributions against ``r``.
+    """
+
+    def __init__(self, s: _Side, r: _Side, num_labels: int = 0, train: _Side | None = None) -> None:
         self.s, self.r, self.num_labels = s, r, num_labels
-        self.best_iou, self.copies = M.near_copy_flags(s.blocks, r.blocks, s.states)
+        train = r if train is None else train
+        self.best_iou, self.copies = M.near_copy_flags(s.blocks, train.blocks, s.states)
         self.pair_iou = M.pairwise_iou_matrix(s.blocks != 0)
         if s.feats is not None and r.feats is not None:
             self.d_sr = M.sq_dists(s.feats, r.feats)
@@ -200,10 +211,11 @@ def evaluate(samples: Sequence[VoxelGrid], reference: Sequence[VoxelGrid], *, se
     perm = rng.permutation(len(ref))
     half = len(ref) // 2
     a_idx, b_idx = perm[:min(half, len(smp))], perm[half:]
-    main = _Pair(s_side, r_side, num_labels)
-    base = _Pair(r_side.take(a_idx), r_side.take(b_idx), num_labels)
+    half_b = r_side.take(b_idx)
+    main = _Pair(s_side, half_b, num_labels, train=r_side)  # same reference half as the baseline
+    base = _Pair(r_side.take(a_idx), half_b, num_labels)
     report: dict = {"format": "mcgen.evaluation", "version": 1, "n_samples": len(smp), "n_reference": len(ref),
-                    "n_baseline": [len(a_idx), len(b_idx)], "grid": list(smp.blocks.shape[1:]), "seed": seed,
+                    "n_baseline": [len(a_idx), len(b_idx)], "protocol": PROTOCOL, "grid": list(smp.blocks.shape[1:]), "seed": seed,
                     "bootstrap": n_boot, "feature_net": info, "mcgen_version": mcgen.__version__}
     for name in CONTRACT_KEYS + EXTRA_KEYS:
         if name in FEATURE_KEYS and s_side.feats is None:
