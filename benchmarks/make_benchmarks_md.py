@@ -43,6 +43,12 @@ SPEED_SCRIPTS = {
     "eval_speed.py": "Evaluation cost and metric calibration",
 }
 
+# Small settings for scripts whose --help offers no --quick (used only if every flag is offered).
+SMALL_FALLBACK = {
+    "sample_speed.py": ["--repeats", "1"],
+    "export_speed.py": ["--n", "100"],
+}
+
 
 def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -67,7 +73,11 @@ def run_speed_script(script: str, timeout: int, extra: list[str]) -> dict:
                                       timeout=120, env=env, cwd=ROOT).stdout
         except subprocess.TimeoutExpired:
             helptext = ""
-        args = ["--quick"] if "--quick" in helptext else []
+        fallback = SMALL_FALLBACK.get(script, [])
+        if "--quick" in helptext:
+            args = ["--quick"]
+        elif all(f in helptext for f in fallback if f.startswith("--")):
+            args = list(fallback)
     cmd = [sys.executable, f"benchmarks/{script}", *args]
     t0 = time.perf_counter()
     try:
@@ -157,9 +167,11 @@ def render_feature_net() -> list[str]:
         return [f"Feature net not available: {exc}", ""]
     i = meta["info"]
     return [f"- file: `mcgen/evaluate/{DEFAULT_PATH.name}` ({DEFAULT_PATH.stat().st_size // 1024} KiB), "
-            f"{len(meta['labels'])} archetypes: {', '.join(meta['labels'])}",
+            f"{len(meta['labels'])} classes: {', '.join(meta['labels'])}",
             f"- held-out accuracy: **{i.get('heldout_accuracy')}** on {i.get('heldout_count')} builds "
             f"(dataset seed {i.get('heldout_seed')}); train accuracy {i.get('train_accuracy')} on {i.get('train_count')}",
+            f"- held-out accuracy on the extra `junk` class (noise, shuffled voxels, corrupted builds, blobs): "
+            f"{i.get('heldout_junk_accuracy')} on {i.get('heldout_junk_count')}",
             f"- machine: {i.get('machine')}, torch {i.get('torch')}; {i.get('train_seconds')} s training",
             f"- command: `{i.get('command')}`", f"- date: {i.get('date')}", ""]
 
@@ -175,6 +187,11 @@ def render(results: list[dict], argv: list[str]) -> str:
              "Each table: the metric for the generated samples, its real-vs-real baseline (one half of the "
              "reference set against the other) and a bootstrap 95% interval; then the issue's targets "
              "(plausible >= 0.95, block-histogram and feature distance within 2x baseline, < 5% near-copies).", ""]
+    from mcgen.evaluate.report import DESCRIPTIONS, PROTOCOL
+
+    lines += ["<details><summary>What each metric means</summary>", "",
+              *[f"- `{k}` ({better} is better): {desc}" for k, (better, desc) in DESCRIPTIONS.items()],
+              f"- protocol: {PROTOCOL}", "", "</details>", ""]
     evals = [d for d in results if d.get("kind") == "eval_recipe"]
     for d in evals:
         lines += render_eval(d)

@@ -215,19 +215,23 @@ def evaluate(samples: Sequence[VoxelGrid], reference: Sequence[VoxelGrid], *, se
     main = _Pair(s_side, half_b, num_labels, train=r_side)  # same reference half as the baseline
     base = _Pair(r_side.take(a_idx), half_b, num_labels)
     report: dict = {"format": "mcgen.evaluation", "version": 1, "n_samples": len(smp), "n_reference": len(ref),
-                    "n_baseline": [len(a_idx), len(b_idx)], "protocol": PROTOCOL, "grid": list(smp.blocks.shape[1:]), "seed": seed,
-                    "bootstrap": n_boot, "feature_net": info, "mcgen_version": mcgen.__version__}
+                    "n_baseline": [len(a_idx), len(b_idx)], "protocol": PROTOCOL,
+                    "grid": list(smp.blocks.shape[1:]), "seed": seed, "bootstrap": n_boot, "feature_net": info,
+                    "mcgen_version": mcgen.__version__}
     for name in CONTRACT_KEYS + EXTRA_KEYS:
-        if name in FEATURE_KEYS and s_side.feats is None:
-            report[name] = {"samples": None, "baseline": None, "ci": [None, None]}
-            continue
-        value = main.value(name, np.arange(len(smp)))
-        ci = _bootstrap(main, name, value, n_boot, rng)
-        report[name] = {"samples": _clean(value),
-                        "baseline": _clean(base.value(name, np.arange(len(a_idx)))),
-                        "ci": [_clean(ci[0]), _clean(ci[1])]}
+        report[name] = _entry(main, base, name, n_boot, rng)
     report["targets"] = targets(report)
     return report
+
+
+def _entry(main: _Pair, base: _Pair, name: str, n_boot: int, rng: np.random.Generator) -> dict:
+    """``{"samples", "baseline", "ci"}`` for one metric (all ``None`` when it cannot be computed)."""
+    if name in FEATURE_KEYS and main.s.feats is None:
+        return {"samples": None, "baseline": None, "ci": [None, None]}
+    value = main.value(name, np.arange(len(main.s.fill)))
+    ci = _bootstrap(main, name, value, n_boot, rng)
+    return {"samples": _clean(value), "baseline": _clean(base.value(name, np.arange(len(base.s.fill)))),
+            "ci": [_clean(ci[0]), _clean(ci[1])]}
 
 
 def _sides(smp: M.GridBatch, ref: M.GridBatch, features: bool,
