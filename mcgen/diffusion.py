@@ -153,6 +153,18 @@ class GaussianDiffusion:
         scale = (ab.sqrt() / (1 - ab)).view(-1, 1, 1, 1, 1)
         return (x_t.float() * scale) @ codec.embedding().float().T  # (B, X, Y, Z, V)
 
+    def add_likelihood_(self, logits: torch.Tensor, codec: torch.nn.Module, x_t: torch.Tensor,
+                        t: torch.Tensor) -> torch.Tensor:
+        """``logits + likelihood_logits(codec, x_t, t)`` as one fused matmul-add (in place if allowed)."""
+        ab = self.alpha_bar.to(device=x_t.device, dtype=torch.float32)[t]  # (B,)
+        xs = x_t.float() * (ab.sqrt() / (1 - ab)).view(-1, 1, 1, 1, 1)  # (B, X, Y, Z, d)
+        v = logits.shape[-1]
+        flat = logits.reshape(-1, v)  # (B X Y Z, V)
+        e_t = codec.embedding().float().T  # (d, V)
+        if logits.requires_grad:
+            return torch.addmm(flat, xs.reshape(-1, xs.shape[-1]), e_t).view(logits.shape)
+        return flat.addmm_(xs.reshape(-1, xs.shape[-1]), e_t).view(logits.shape)
+
     def model_logits(self, model: torch.nn.Module, x_t: torch.Tensor, t: torch.Tensor,
                      labels: torch.Tensor | None = None, self_cond: torch.Tensor | None = None) -> torch.Tensor:
         """Logits of ``p(x0_i | x_t)`` used by training and every sampler: (B, X, Y, Z, V) float32.
@@ -164,7 +176,7 @@ class GaussianDiffusion:
         """
         logits = model(x_t, t, labels, self_cond).float()
         if self.cfg.likelihood_logits:
-            logits = logits + self.likelihood_logits(_unwrap(model).codec, x_t, t)
+            logits = self.add_likelihood_(logits, _unwrap(model).codec, x_t, t)
         return logits
 
     def q_sample(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:

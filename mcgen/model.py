@@ -47,6 +47,8 @@ class ModelConfig:
         encoding: ``"bits"`` (analog bits) or ``"learned"`` (normalised learned embedding).
         embed_dim: channels per voxel of the encoding.
         self_condition: feed the previous x0 estimate as extra input channels.
+        voxel_bias: a learned logit bias per voxel position and block (zero at init): the
+            position prior (air above the roof, floor at the bottom) without going through attention.
     """
 
     preset: str = "tiny"
@@ -57,6 +59,7 @@ class ModelConfig:
     encoding: str = "bits"
     embed_dim: int | None = None
     self_condition: bool = True
+    voxel_bias: bool = True
     hidden_size: int | None = None
     depth: int | None = None
     num_heads: int | None = None
@@ -198,6 +201,9 @@ class DiT3D(nn.Module):
         self.final_norm = nn.LayerNorm(h, elementwise_affine=False, eps=1e-6)
         self.final_ada = nn.Linear(h, 2 * h)
         self.final_linear = nn.Linear(h, p**3 * v)
+        g = cfg.grid_size
+        # Stored in token layout (N, p^3 V) so it folds into the final matmul (one fused op).
+        self.voxel_bias = nn.Parameter(torch.zeros(cfg.tokens, p**3 * v)) if cfg.voxel_bias else None
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -265,8 +271,13 @@ class DiT3D(nn.Module):
         for block in self.blocks:
             x = block(x, c)
         shift, scale = self.final_ada(c).chunk(2, dim=1)  # (B, H) each
-        y = self.final_linear(_modulate(self.final_norm(x), shift, scale))  # (B, N, p^3 V)
-        return self._unpatchify(y)
+        x = _modulate(self.final_norm(x), shift, scale)  # (B, N, H)
+        if self.voxel_bias is None:
+            y = self.final_linear(x)  # (B, N, p^3 V)
+        else:
+            bias = (self.voxel_bias + self.final_linear.bias).expand(x.shape[0], -1, -1)  # (B, N, p^3 V)
+            y = torch.baddbmm(bias, x, self.final_linear.weight.T.expand(x.shape[0], -1, -1))
+        return self._unpatchify(y)  # (B, X, Y, Z, V)
 
 
 def build_model(cfg: ModelConfig) -> DiT3D:

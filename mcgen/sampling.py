@@ -179,7 +179,7 @@ class ModelDenoiser:
         else:
             logits = self._net(x_t, t, self.labels, sc).float()
         if self.diffusion.cfg.likelihood_logits:  # same for both CFG halves, so added once
-            logits = logits + self.diffusion.likelihood_logits(self.model.codec, x_t, t)
+            logits = self.diffusion.add_likelihood_(logits, self.model.codec, x_t, t)
         self.last_logits = logits
         self.prev = self.model.codec.expected(logits)  # (B, X, Y, Z, d)
         return self.prev

@@ -39,6 +39,7 @@ def sample_cmd(
     from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415 - torch is imported on demand
     from mcgen.generate import generate, label_index, resolve_device  # noqa: PLC0415
     from mcgen.grid import save_json  # noqa: PLC0415
+    from mcgen.sampling import make_timesteps  # noqa: PLC0415
 
     if guidance is not None and label is None:
         raise UsageError("--guidance needs --label (guidance pushes samples towards a label)")
@@ -50,6 +51,7 @@ def sample_cmd(
     label_index(ck, label)
     if sampler not in ("ddim", "ddpm"):
         raise UsageError(f"--sampler must be ddim or ddpm, got {sampler!r}")
+    make_timesteps(ck.diffusion_cfg.timesteps, num_steps)  # validates --num-steps before any work
     say(f"checkpoint {checkpoint} (step {ck.step}, {ck.model_cfg.preset}), {num_samples} samples "
         f"with {sampler} x {num_steps} on {dev}")
     with typer.progressbar(length=num_samples, label="sampling", file=sys.stderr) as bar:
