@@ -176,7 +176,7 @@ class GaussianDiffusion:
         """
         logits = model(x_t, t, labels, self_cond).float()
         if self.cfg.likelihood_logits:
-            logits = self.add_likelihood_(logits, _unwrap(model).codec, x_t, t)
+            logits = self.add_likelihood_(logits, unwrap(model).codec, x_t, t)
         return logits
 
     def q_sample(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
@@ -186,7 +186,7 @@ class GaussianDiffusion:
         return sa[t].view(shape) * x0 + s1a[t].view(shape) * noise
 
 
-def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
+def unwrap(model: torch.nn.Module) -> torch.nn.Module:
     """The raw module under ``torch.compile`` (``_orig_mod``) / DDP (``module``) wrappers."""
     raw = getattr(model, "_orig_mod", model)
     return getattr(raw, "module", raw)
@@ -222,7 +222,7 @@ def training_loss(
     Returns:
         Scalar loss tensor.
     """
-    raw = _unwrap(model)
+    raw = unwrap(model)
     device, b = x0_blocks.device, x0_blocks.shape[0]
     x0 = raw.codec.encode(x0_blocks)  # (B, X, Y, Z, d)
     t = _rand_on(generator, device, torch.randint, 0, diffusion.num_timesteps, (b,))

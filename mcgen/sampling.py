@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 import torch
 
-from mcgen.diffusion import GaussianDiffusion
+from mcgen.diffusion import GaussianDiffusion, unwrap
 from mcgen.errors import ConfigError
 
 Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -157,7 +157,7 @@ class ModelDenoiser:
                  guidance: float = 1.0, autocast: bool = False) -> None:
         self.model, self.diffusion, self.labels = model, diffusion, labels
         self.guidance, self.autocast = float(guidance), autocast
-        self.cfg = model.cfg
+        self.codec, self.cfg = unwrap(model).codec, unwrap(model).cfg
         self.prev: torch.Tensor | None = None
         self.last_logits: torch.Tensor | None = None
         self._guided = labels is not None and self.guidance != 1.0 and self.cfg.num_labels > 0
@@ -179,9 +179,9 @@ class ModelDenoiser:
         else:
             logits = self._net(x_t, t, self.labels, sc).float()
         if self.diffusion.cfg.likelihood_logits:  # same for both CFG halves, so added once
-            logits = self.diffusion.add_likelihood_(logits, self.model.codec, x_t, t)
+            logits = self.diffusion.add_likelihood_(logits, self.codec, x_t, t)
         self.last_logits = logits
-        self.prev = self.model.codec.expected(logits)  # (B, X, Y, Z, d)
+        self.prev = self.codec.expected(logits)  # (B, X, Y, Z, d)
         return self.prev
 
 
@@ -231,7 +231,7 @@ def sample(
     """
     if sampler not in SAMPLERS:
         raise ConfigError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
-    cfg = model.cfg
+    cfg = unwrap(model).cfg
     device = torch.device(device) if device is not None else _model_device(model)
     ts = make_timesteps(diffusion.num_timesteps, num_steps, spacing)
     if labels is not None:

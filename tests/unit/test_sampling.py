@@ -183,3 +183,29 @@ def test_sample_rejects_bad_arguments() -> None:
         sample(model, diffusion, 1, sampler="euler")
     with pytest.raises(ConfigError):
         sample(model, diffusion, 2, num_steps=2, labels=torch.tensor([0]))
+
+
+class _Wrapper(torch.nn.Module):
+    """Stands in for torch.compile's OptimizedModule: the real model sits in ``_orig_mod``."""
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        super().__init__()
+        self._orig_mod = model
+
+    def forward(self, *args):
+        return self._orig_mod(*args)
+
+
+def test_training_loss_and_sample_accept_a_compiled_style_wrapper() -> None:
+    from mcgen.diffusion import training_loss  # noqa: PLC0415
+
+    model, diffusion = _tiny(num_labels=2), GaussianDiffusion(DiffusionConfig())
+    wrapped = _Wrapper(model)
+    blocks = torch.randint(0, model.cfg.vocab_size, (2, 16, 16, 16))
+    loss = training_loss(wrapped, diffusion, blocks, torch.tensor([0, 2]), generator=torch.Generator().manual_seed(0))
+    assert torch.isfinite(loss)
+    a = sample(wrapped, diffusion, 2, num_steps=3, labels=torch.tensor([0, 1]), guidance=2.0,
+               generator=torch.Generator().manual_seed(0))
+    b = sample(model, diffusion, 2, num_steps=3, labels=torch.tensor([0, 1]), guidance=2.0,
+               generator=torch.Generator().manual_seed(0))
+    assert torch.equal(a, b)
