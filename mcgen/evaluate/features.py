@@ -2,7 +2,8 @@
 
 The net reads one-hot block *families* (stone, planks, glass, stairs, ...) plus occupancy, so
 it works for any palette, and it is trained once by ``python -m mcgen.evaluate.train_net`` on
-:mod:`mcgen.synth` data. The weights ship with the package (``feature_net.pt``: tensors and plain
+:mod:`mcgen.synth` data plus a "junk" class (noise, shuffled voxels, blobs) so that failed
+samples land far from real builds in feature space. The weights ship with the package (``feature_net.pt``: tensors and plain
 values only) and load with ``torch.load(..., weights_only=True)``.
 """
 
@@ -168,7 +169,8 @@ def net_info(path: str | Path | None = None) -> dict:
     _, meta = _cached(str(path or DEFAULT_PATH))
     info = meta["info"]
     return {"file": Path(meta["path"]).name, "labels": meta["labels"],
-            "heldout_accuracy": info.get("heldout_accuracy"), "heldout_count": info.get("heldout_count")}
+            "heldout_accuracy": info.get("heldout_accuracy"), "heldout_count": info.get("heldout_count"),
+            "heldout_junk_accuracy": info.get("heldout_junk_accuracy")}
 
 
 @torch.no_grad()

@@ -1,4 +1,5 @@
-"""Train the evaluation feature net on :mod:`mcgen.synth` archetypes and write ``feature_net.pt``.
+"""Train the evaluation feature net on :mod:`mcgen.synth` archetypes (plus a "junk" class of
+noise, shuffled voxels and blobs, see :mod:`mcgen.evaluate.junk`) and write ``feature_net.pt``.
 
 Run once (CPU is enough, a few minutes)::
 
@@ -24,6 +25,7 @@ import torch
 from torch import nn
 
 from mcgen.evaluate import features as F
+from mcgen.evaluate.junk import JUNK_LABEL, make_junk
 from mcgen.evaluate.metrics import stack
 
 
@@ -117,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--count", type=int, default=4000, help="training builds")
     p.add_argument("--heldout", type=int, default=1000, help="held-out builds (another dataset seed)")
     p.add_argument("--seed", type=int, default=1000, help="training dataset seed (held-out uses seed + 1)")
+    p.add_argument("--junk", type=float, default=0.2, help="junk grids per build (noise, shuffles, blobs)")
     p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=3e-3)
@@ -129,15 +132,24 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     chan, labels, names = synth_data(a.count, a.seed)
     hchan, hlabels, _ = synth_data(a.heldout, a.seed + 1)
-    print(f"data: {len(chan)} train / {len(hchan)} held-out builds in {time.time() - t0:.1f}s", flush=True)
+    names.append(JUNK_LABEL)
+    junk = make_junk(chan, int(a.count * a.junk), len(F.FAMILIES), a.seed)
+    hjunk = make_junk(hchan, int(a.heldout * a.junk), len(F.FAMILIES), a.seed + 1)
+    print(f"data: {len(chan)} train / {len(hchan)} held-out builds, {len(junk)} / {len(hjunk)} junk,"
+          f" in {time.time() - t0:.1f}s", flush=True)
     t1 = time.time()
-    net = train(chan, labels, len(names), epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, seed=a.seed,
-                width=a.width, feat_dim=a.feat_dim, log=lambda m: print(m, flush=True))
+    all_chan = np.concatenate([chan, junk])
+    all_labels = np.concatenate([labels, np.full(len(junk), len(names) - 1)])
+    net = train(all_chan, all_labels, len(names), epochs=a.epochs, batch_size=a.batch_size, lr=a.lr,
+                seed=a.seed, width=a.width, feat_dim=a.feat_dim, log=lambda m: print(m, flush=True))
     train_s = time.time() - t1
-    set_feature_stats(net, chan)
+    set_feature_stats(net, chan)  # statistics of real builds only: junk should look far away
     acc, train_acc = accuracy(net, hchan, hlabels), accuracy(net, chan, labels)
-    print(f"held-out accuracy {acc:.4f}  (train {train_acc:.4f}); {train_s:.0f}s training")
+    junk_acc = accuracy(net, hjunk, np.full(len(hjunk), len(names) - 1))
+    print(f"held-out accuracy {acc:.4f} on builds (train {train_acc:.4f}), {junk_acc:.4f} on junk;"
+          f" {train_s:.0f}s training")
     info = {"heldout_accuracy": round(acc, 4), "train_accuracy": round(train_acc, 4), "heldout_count": len(hchan),
+            "heldout_junk_accuracy": round(junk_acc, 4), "heldout_junk_count": len(hjunk), "junk_count": len(junk),
             "heldout_seed": a.seed + 1, "train_count": len(chan), "train_seed": a.seed, "epochs": a.epochs,
             "train_seconds": round(train_s, 1), "machine": _machine(),
             "torch": str(torch.__version__), "command": " ".join(["python -m mcgen.evaluate.train_net", *sys.argv[1:]]),

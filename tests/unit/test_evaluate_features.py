@@ -10,6 +10,7 @@ import torch
 from mcgen.errors import CheckpointError
 from mcgen.evaluate import evaluate
 from mcgen.evaluate import features as F
+from mcgen.evaluate.junk import JUNK_LABEL, make_junk
 from mcgen.evaluate.metrics import stack
 from mcgen.synth import LABELS, generate_sample
 from tests.unit.test_evaluate_metrics import noise
@@ -28,7 +29,7 @@ def test_weights_are_small_and_load_with_weights_only():
     assert d["format"] == F.NET_FORMAT and tuple(d["families"]) == F.FAMILY_NAMES
     assert all(isinstance(v, torch.Tensor) for v in d["state_dict"].values())
     net, meta = F.load_net()
-    assert not net.training and meta["labels"] == list(LABELS)
+    assert not net.training and meta["labels"] == [*LABELS, JUNK_LABEL]
 
 
 def test_heldout_accuracy_holds_on_fresh_builds(fresh):
@@ -43,18 +44,30 @@ def test_heldout_accuracy_holds_on_fresh_builds(fresh):
     assert acc >= claimed - 0.08, (acc, claimed)
 
 
+def test_junk_is_recognised_as_junk(fresh):
+    torch.set_num_threads(1)
+    net, meta = F.load_net()
+    states: list[str] = []
+    batch = stack(fresh, states, (16, 16, 16))
+    junk = make_junk(F.family_indices(batch.blocks, batch.states), 80, len(F.FAMILIES), seed=FRESH_SEED)
+    with torch.no_grad():
+        pred = net(F.one_hot(junk)).argmax(1).numpy()
+    acc = float((pred == len(meta["labels"]) - 1).mean())
+    assert acc >= meta["info"]["heldout_junk_accuracy"] - 0.1, acc
+
+
 def test_features_are_deterministic_and_shaped(fresh):
     torch.set_num_threads(1)
     states: list[str] = []
     batch = stack(fresh[:12], states, (16, 16, 16))
     f1, p1 = F.extract(batch)
     f2, _ = F.extract(batch)
-    assert f1.shape == (12, F.load_net()[1]["config"]["feat_dim"]) and p1.shape == (12, len(LABELS))
+    assert f1.shape == (12, F.load_net()[1]["config"]["feat_dim"]) and p1.shape == (12, len(LABELS) + 1)
     assert np.array_equal(f1, f2) and np.allclose(p1.sum(1), 1)
 
 
 def test_learned_distances_separate_builds_from_noise(fresh):
-    reference = [generate_sample(FRESH_SEED + 1, i) for i in range(60)]
+    reference = [generate_sample(FRESH_SEED + 1, i) for i in range(120)]
     rng = np.random.default_rng(0)
     real = evaluate(fresh[:40], reference, n_boot=0)
     bad = evaluate([noise(rng) for _ in range(40)], reference, n_boot=0)
