@@ -94,3 +94,14 @@ def test_families_cover_the_default_vocabulary():
     assert {"stone", "planks", "glass", "stairs", "door", "slab", "fence", "log", "light", "leaves"} <= fams
     assert F.FAMILY_NAMES[F.family_of("minecraft:glass_pane[east=true,north=false,south=false,waterlogged=false,west=true]")] == "glass"
     assert F.FAMILY_NAMES[F.family_of("minecraft:stone_brick_slab[type=bottom,waterlogged=false]")] == "slab"
+
+
+@pytest.mark.slow
+def test_training_script_writes_a_loadable_net(tmp_path):
+    from mcgen.evaluate.train_net import main
+
+    out = tmp_path / "net.pt"
+    assert main(["--count", "40", "--heldout", "20", "--epochs", "1", "--threads", "1", "--out", str(out)]) == 0
+    net, meta = F.load_net(out)
+    assert meta["labels"][-1] == JUNK_LABEL and 0 <= meta["info"]["heldout_accuracy"] <= 1
+    assert "heldout_junk_accuracy" in meta["info"] and out.stat().st_size < 1_000_000
