@@ -59,7 +59,7 @@ class ModelConfig:
     encoding: str = "bits"
     embed_dim: int | None = None
     self_condition: bool = True
-    voxel_bias: bool = True
+    voxel_bias: bool = False
     hidden_size: int | None = None
     depth: int | None = None
     num_heads: int | None = None

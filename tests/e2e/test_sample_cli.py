@@ -26,7 +26,7 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with torch.no_grad():
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.05)
-        model.voxel_bias[..., 0] += 3.0  # mostly air, like a real model
+        model.final_linear.bias.view(-1, cfg.vocab_size)[:, 0] += 3.0  # mostly air, like a real model
     path = tmp_path_factory.mktemp("ck") / "latest.pt"
     save_checkpoint(path, model_cfg=cfg, diffusion_cfg=DiffusionConfig(), vocabulary=list(DEFAULT_VOCAB.states),
                     label_names=["house", "tower"], ema_state=model.state_dict(), step=123)

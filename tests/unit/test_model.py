@@ -36,8 +36,9 @@ def test_forward_gives_logits_per_voxel(grid: int, patch: int) -> None:
     assert out.shape == (2, grid, grid, grid, cfg.vocab_size)
 
 
-def test_adaln_zero_init_gives_uniform_logits() -> None:
-    model = build_model(ModelConfig(preset="tiny", depth=2))
+@pytest.mark.parametrize("voxel_bias", [False, True])
+def test_adaln_zero_init_gives_uniform_logits(voxel_bias: bool) -> None:
+    model = build_model(ModelConfig(preset="tiny", depth=2, voxel_bias=voxel_bias))
     x = torch.randn(1, 16, 16, 16, model.cfg.embed_dim)
     assert torch.count_nonzero(model(x, torch.tensor([10]))) == 0
 
@@ -52,6 +53,15 @@ def test_patchify_round_trip_keeps_voxel_positions() -> None:
     torch.testing.assert_close(tokens[0, 0, :v], x[0, 0, 0, 0])
     torch.testing.assert_close(tokens[0, 1].view(64, v), x[0, 0:4, 0:4, 4:8].reshape(64, v))
     torch.testing.assert_close(model._unpatchify(tokens), x, rtol=0, atol=0)
+
+
+def test_voxel_bias_adds_a_per_position_logit() -> None:
+    model = build_model(ModelConfig(preset="tiny", depth=1, voxel_bias=True))
+    with torch.no_grad():
+        model.voxel_bias.view(64, 64, -1)[1, 5, 7] = 2.0  # token 1, voxel 5 of its patch, block 7
+    out = model(torch.randn(1, 16, 16, 16, model.cfg.embed_dim), torch.tensor([3]))
+    # token 1 = patch (0, 0, 1) -> z 4..7; voxel 5 in the patch = (px 0, py 1, pz 1)
+    assert out[0, 0, 1, 5, 7] == 2.0 and torch.count_nonzero(out) == 1
 
 
 def test_output_depends_on_time_label_and_self_condition() -> None:
