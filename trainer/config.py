@@ -62,6 +62,7 @@ class TrainConfig:
     device: str = "auto"
     amp: str = "auto"
     workers: int = 0
+    threads: int = 0
     compile: bool = False
 
     def __post_init__(self) -> None:
@@ -78,7 +79,7 @@ class TrainConfig:
 
 
 _POSITIVE_INTS = ("epochs", "batch_size", "grad_accum", "samples_per_step", "sample_steps", "log_every")
-_NON_NEGATIVE_INTS = ("warmup_steps", "sample_every", "ckpt_every", "keep_last", "eval_every", "workers")
+_NON_NEGATIVE_INTS = ("warmup_steps", "sample_every", "ckpt_every", "keep_last", "eval_every", "workers", "threads")
 
 
 def _type_ok(value: Any, annotation: str) -> bool:

@@ -13,8 +13,6 @@ end); non-finite losses are caught there, before any checkpoint is written.
 from __future__ import annotations
 
 import contextlib
-import inspect
-import math
 import signal
 import sys
 import threading
@@ -36,6 +34,7 @@ from trainer.data import BatchOrder, load_dataset, shard, step_seed
 from trainer.ema import EMA
 from trainer.logs import RunLog
 from trainer.outputs import Outputs
+from trainer.optim import adamw_impl, lr_at, no_buffer_sync, resolve_amp
 from trainer.state import check_compatible, resolve_resume, restore_rng, seed_everything
 
 
@@ -49,42 +48,6 @@ class TrainingInterrupted(KeyboardInterrupt):
     def __init__(self, step: int, checkpoint: Path | None) -> None:
         super().__init__(f"interrupted at step {step}")
         self.step, self.checkpoint = step, checkpoint
-
-
-def lr_at(step: int, cfg: TrainConfig, total: int) -> float:
-    """Learning rate of 0-based step ``step``: linear warmup, then constant or cosine to ``min_lr_ratio``."""
-    warm = min(cfg.warmup_steps, max(1, total // 5)) if cfg.warmup_steps else 0
-    if step < warm:
-        return cfg.lr * (step + 1) / warm
-    if cfg.lr_schedule == "constant":
-        return cfg.lr
-    progress = min(1.0, (step - warm) / max(1, total - warm))
-    return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
-
-
-def resolve_amp(amp: str, device: torch.device) -> str:
-    """``auto`` -> ``bf16`` on CUDA, ``fp32`` elsewhere (bf16 matmuls are far slower on most CPUs)."""
-    if amp == "auto":
-        return "bf16" if device.type == "cuda" else "fp32"
-    if amp == "fp16" and device.type != "cuda":
-        raise ConfigError("--amp fp16 needs a CUDA device (use fp32 or bf16 on CPU)")
-    return amp
-
-
-def _no_buffer_sync() -> dict[str, bool]:
-    """DDP must not broadcast buffers in forward: the self-conditioning pass runs on some ranks only."""
-    params = inspect.signature(DistributedDataParallel.__init__).parameters
-    return {"forward_sync_buffers": False} if "forward_sync_buffers" in params else {"broadcast_buffers": False}
-
-
-def _adamw_impl() -> dict[str, bool]:
-    """The fused AdamW kernel (one pass per tensor, CPU and CUDA) where this torch has it.
-
-    On CPU the ``foreach`` path falls back to a dozen separate ops per parameter tensor, which
-    dominated a ``tiny`` step.
-    """
-    params = inspect.signature(torch.optim.AdamW.__init__).parameters
-    return {"fused": True} if "fused" in params else {"foreach": True}
 
 
 def train(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
@@ -103,6 +66,8 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
         TrainingInterrupted: Ctrl-C (a checkpoint was written first).
     """
     info = dist.env_info()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
     device = dist.resolve_device(cfg.device, info)
     dist.init(info, device)
     try:
@@ -161,14 +126,14 @@ class _Run:
         no_decay = [p for p in self.model.parameters() if p.ndim < 2]
         self.opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
                                       {"params": no_decay, "weight_decay": 0.0}],
-                                     lr=cfg.lr, betas=(0.9, 0.999), **_adamw_impl())
+                                     lr=cfg.lr, betas=(0.9, 0.999), **adamw_impl())
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp == "fp16")
         self.augmenter = Augmenter(self.data.vocabulary, self.device) if cfg.augment else None
         self.gen = torch.Generator(device=self.device)
         self.train_model: torch.nn.Module = self.model
         if self.info.enabled:
             ids = [self.device.index] if self.device.type == "cuda" else None
-            self.train_model = DistributedDataParallel(self.model, device_ids=ids, **_no_buffer_sync())
+            self.train_model = DistributedDataParallel(self.model, device_ids=ids, **no_buffer_sync())
         if cfg.compile:
             self.train_model = torch.compile(self.train_model)
         self.params = [p for p in self.model.parameters() if p.requires_grad]

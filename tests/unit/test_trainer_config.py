@@ -20,7 +20,7 @@ def test_defaults_are_the_documented_ones():
 @pytest.mark.parametrize("bad", [
     {"epochs": 0}, {"batch_size": -1}, {"lr": 0.0}, {"lr": 2.0}, {"model_size": "huge"}, {"amp": "int8"},
     {"ema_decay": 1.0}, {"label_dropout": 1.0}, {"patch_size": 3}, {"max_steps": 0}, {"keep_last": -1},
-    {"epochs": "5"}, {"augment": 1}, {"lr_schedule": "step"}, {"batch_size": 6, "grad_accum": 4},
+    {"epochs": "5"}, {"augment": 1}, {"lr_schedule": "step"}, {"batch_size": 6, "grad_accum": 4}, {"threads": -1},
 ])
 def test_bad_values_raise_config_error_with_the_field_name(bad):
     with pytest.raises(ConfigError) as info:
