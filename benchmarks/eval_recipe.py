@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from machine import describe_machine  # noqa: E402
+from machine import describe_machine, git_state  # noqa: E402
 
 
 def training_summary(outputs: Path) -> dict:
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     report = evaluate(samples, reference, seed=a.seed, n_boot=a.bootstrap)
     eval_s = time.perf_counter() - t1
     result = {
-        "kind": "eval_recipe", "name": a.name, "machine": describe_machine(),
+        "kind": "eval_recipe", "name": a.name, "machine": describe_machine(), "git": git_state(),
         "command": " ".join(["python", "benchmarks/eval_recipe.py", *(argv if argv is not None else sys.argv[1:])]),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "checkpoint": str(ckpt), "step": samples[0].meta.get("step") if samples else None,

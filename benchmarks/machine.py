@@ -43,6 +43,28 @@ def describe_machine() -> dict:
     return info
 
 
+def git_state() -> dict:
+    """The commit the figures came from and whether the working tree had uncommitted changes."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=root, timeout=20).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, cwd=root, timeout=20).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit or None, "dirty": bool(dirty)}
+
+
+def git_line(g: dict | None) -> str:
+    """``abc1234`` or ``abc1234 + uncommitted changes``."""
+    if not g or not g.get("commit"):
+        return "unknown commit"
+    return f"commit {g['commit']}" + (" + uncommitted changes" if g.get("dirty") else "")
+
+
 def machine_line(m: dict) -> str:
     """``m`` as one short line for a Markdown table or caption."""
     gpu = f", GPU {m['gpu']}" if m.get("gpu") else ", no GPU"

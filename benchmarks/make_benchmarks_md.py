@@ -32,7 +32,7 @@ RESULTS = BENCH / "results"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from machine import describe_machine, machine_line  # noqa: E402
+from machine import describe_machine, git_line, git_state, machine_line  # noqa: E402
 
 # script -> what it measures (owners: sampling = model engineer, training = trainer, ...)
 SPEED_SCRIPTS = {
@@ -62,7 +62,7 @@ def _machine_tag(m: dict) -> str:
 def run_speed_script(script: str, timeout: int, extra: list[str]) -> dict:
     """Run one speed script with small settings; capture its output, exit code and wall time."""
     path = BENCH / script
-    result = {"kind": "speed", "script": script, "machine": describe_machine(), "date": _now()}
+    result = {"kind": "speed", "script": script, "machine": describe_machine(), "date": _now(), "git": git_state()}
     if not path.is_file():
         return {**result, "missing": True}
     env = {**os.environ, "MCGEN_BENCH_QUICK": "1", "PYTHONPATH": str(ROOT)}
@@ -128,7 +128,8 @@ def render_eval(d: dict) -> list[str]:
     tr, sm = d.get("training", {}), d.get("sampling", {})
     cfg = tr.get("config", {})
     lines = [f"### Recipe `{d['name']}`", "",
-             f"- machine: {machine_line(d['machine'])}", f"- command: `{d['command']}`", f"- date: {d['date']}",
+             f"- machine: {machine_line(d['machine'])}", f"- command: `{d['command']}`",
+             f"- date: {d['date']}; code: {git_line(d.get('git'))}",
              f"- source: `{d['_file']}`; checkpoint `{d.get('checkpoint')}` (step {d.get('step')})"]
     if cfg:
         cfg = {**cfg, **{k: v for k, v in tr.get("resolved", {}).items() if k in ("device", "amp")}}
@@ -152,7 +153,8 @@ def render_speed(d: dict) -> list[str]:
     if d.get("missing"):
         return [*lines, f"`benchmarks/{d['script']}` does not exist yet (checked {d['date']}).", ""]
     lines += [f"- machine: {machine_line(d['machine'])}", f"- command: `{d['command']}`",
-              f"- date: {d['date']}; exit code {d['exit_code']}; {d['seconds']} s; source `{d['_file']}`", ""]
+              f"- date: {d['date']}; code: {git_line(d.get('git'))}; exit code {d['exit_code']}; {d['seconds']} s;"
+              f" source `{d['_file']}`", ""]
     if d.get("exit_code") != 0:
         lines += ["The script failed; the end of its error output:", "", *_fence(d.get("stderr_tail") or "(none)"), ""]
     return [*lines, "Output, verbatim:", "", *_fence(d.get("stdout") or "(no output)"), ""]
