@@ -140,7 +140,9 @@ def render_eval(d: dict) -> list[str]:
     if rec:
         lines += [f"- recipe: `{rec['command']}`", f"- dataset: `{rec['synth_command']}` ({rec['synth_wall_s']} s)",
                   f"- training command: `{rec['train_command']}` ({rec['train_wall_s']} s wall, start-up included)"]
-    lines.append(f"- training: {tr.get('steps')} steps in {tr.get('seconds')} s, final loss {tr.get('final_loss')}")
+    secs, loss = tr.get("seconds"), tr.get("final_loss")
+    lines.append(f"- training: {tr.get('steps')} steps in {secs if secs is None else round(secs, 1)} s, "
+                 f"final loss {loss if loss is None else round(loss, 4)}")
     lines.append(f"- sampling: {sm.get('num_samples')} samples, {sm.get('sampler')} {sm.get('steps')} steps on "
                  f"{sm.get('device')}: {sm.get('seconds')} s ({sm.get('per_sample_s')} s/sample)")
     lines.append(f"- evaluation: {d.get('evaluation_seconds')} s")
@@ -200,6 +202,10 @@ def render(results: list[dict], argv: list[str]) -> str:
     if not evals:
         lines += ["No trained run has been evaluated yet. After training, run "
                   "`python benchmarks/eval_recipe.py --outputs outputs/ --reference dataset/ --name tiny-cpu`.", ""]
+    if not any(d["machine"].get("gpu") for d in evals):
+        lines += ["No GPU recipe has been evaluated yet: on a GPU machine run `bash benchmarks/gpu_recipes.sh` "
+                  "(the `small` recipe on 100 and on 1,000 synthetic builds) and copy its "
+                  "`benchmarks/results/eval_small-*.json` here, then re-run this script with `--no-run`.", ""]
     lines += ["## Evaluation feature net", "", *render_feature_net(), "## Speed benchmarks", ""]
     speeds = [d for d in results if d.get("kind") == "speed"]
     for script in SPEED_SCRIPTS:

@@ -36,7 +36,7 @@ def _probe_rate(train_cmd: list[str], out: Path, steps: int) -> float:
     cmd[cmd.index("--out") + 1] = str(out)
     cmd[cmd.index("--max-steps") + 1] = str(steps)
     _run([*cmd, "--log-every", str(max(1, steps // 3)), "--ckpt-every", str(10 * steps)])
-    recs = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines() if x.strip()]
+    recs = [json.loads(x) for x in (ROOT / out / "metrics.jsonl").read_text().splitlines() if x.strip()]
     recs = [r for r in recs if "loss" in r and "time" in r]
     first, last = recs[0], recs[-1]
     return (last["step"] - first["step"]) / max(last["time"] - first["time"], 1e-6)
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sample-steps", type=int, default=50)
     p.add_argument("--bootstrap", type=int, default=200)
     a = p.parse_args(argv)
-    work = a.work or ROOT / "outputs" / "recipes" / a.name  # outputs/ is git-ignored
+    work = a.work.resolve() if a.work else Path("outputs") / "recipes" / a.name  # relative to the repository root; git-ignored
     data, outputs = work / "dataset", work / "outputs"
     mcgen = [sys.executable, "-m", "mcgen"]
     synth_cmd = [*mcgen, "dataset", "synth", "--out", str(data), "--count", str(a.count), "--size", str(a.size),
@@ -76,16 +76,16 @@ def main(argv: list[str] | None = None) -> int:
         train_cmd[train_cmd.index("--max-steps") + 1] = str(a.max_steps)
         print(f"probe: {probe:.2f} steps/s -> --max-steps {a.max_steps} for ~{a.train_seconds} s", flush=True)
     train_s = _run(train_cmd)
-    out = ROOT / "benchmarks" / "results" / f"eval_{a.name}.json"
+    out = Path("benchmarks") / "results" / f"eval_{a.name}.json"
     _run([sys.executable, "benchmarks/eval_recipe.py", "--outputs", str(outputs), "--reference", str(data),
           "--name", a.name, "--num-samples", str(a.num_samples), "--steps", str(a.sample_steps),
           "--bootstrap", str(a.bootstrap), "--device", a.device, "--out", str(out)])
-    result = json.loads(out.read_text())
+    result = json.loads((ROOT / out).read_text())
     result["recipe"] = {"command": shlex.join(["python", "benchmarks/run_recipe.py", *(argv or sys.argv[1:])]),
                         "synth_command": shlex.join(["python", *synth_cmd[1:]]), "synth_wall_s": synth_s,
                         "train_command": shlex.join(["python", *train_cmd[1:]]), "train_wall_s": train_s,
                         "probe_steps_per_s": probe}
-    out.write_text(json.dumps(result, indent=1) + "\n")
+    (ROOT / out).write_text(json.dumps(result, indent=1) + "\n")
     print(f"wrote {out}")
     return 0
 
