@@ -52,8 +52,11 @@ def resolve_device(name: str = "auto") -> torch.device:
     return dev
 
 
+ALL_LABELS = "all"  # ``label="all"``: sample i gets label i mod L (a mix of every class)
+
+
 def label_index(ck: Checkpoint, label: str | None) -> int | None:
-    """Index of ``label`` in the checkpoint's label names (``None`` stays ``None``).
+    """Index of ``label`` in the checkpoint's label names (``None`` stays ``None``, ``"all"`` gives -1).
 
     Raises:
         ConfigError: the model is unconditional or does not know ``label``.
@@ -63,8 +66,19 @@ def label_index(ck: Checkpoint, label: str | None) -> int | None:
     if ck.model_cfg.num_labels == 0:
         raise ConfigError(f"label {label!r} given but this model is unconditional (trained without labels)")
     if label not in ck.label_names:
-        raise ConfigError(f"unknown label {label!r}; this model knows: {', '.join(ck.label_names)}")
+        if label == ALL_LABELS:
+            return -1
+        raise ConfigError(f"unknown label {label!r}; this model knows: {', '.join(ck.label_names)} (or 'all')")
     return ck.label_names.index(label)
+
+
+def _labels_for(ck: Checkpoint, label_idx: int | None, first: int, count: int) -> torch.Tensor | None:
+    """Per-sample label ids for samples ``first .. first+count-1`` (independent of batching)."""
+    if label_idx is None:
+        return None
+    if label_idx == -1:
+        return torch.arange(first, first + count, dtype=torch.long) % len(ck.label_names)
+    return torch.full((count,), label_idx, dtype=torch.long)
 
 
 def _start_noise(ck: Checkpoint, first: int, count: int, seed: int) -> torch.Tensor:
@@ -95,7 +109,8 @@ def generate(
         sampler: ``"ddim"`` or ``"ddpm"``.
         num_steps: denoising steps.
         seed: base seed (sample ``i`` starts from seed ``seed + i``).
-        label: class name for a conditional model, ``None`` = unconditional.
+        label: class name for a conditional model, ``"all"`` = every class in turn (sample ``i``
+            gets label ``i mod L``), ``None`` = unconditional (the null label).
         guidance: classifier-free guidance scale (``None`` = 1, i.e. none).
         batch_size: structures per network batch.
         device: ``"auto"``, ``"cpu"``, ``"cuda"``, ... or a ``torch.device``.
@@ -123,12 +138,15 @@ def generate(
     grids: list[VoxelGrid] = []
     for first in range(0, num_samples, batch_size):
         count = min(batch_size, num_samples - first)
-        labels = None if label_idx is None else torch.full((count,), label_idx, dtype=torch.long)
+        labels = _labels_for(ck, label_idx, first, count)
         blocks = sample(model, diffusion, count, sampler=sampler, num_steps=num_steps, labels=labels,
                         guidance=scale, generator=torch.Generator().manual_seed(seed + first),
                         device=dev, noise=_start_noise(ck, first, count, seed))
-        for arr in blocks.cpu().numpy():
-            grids.append(VoxelGrid(arr, ck.vocabulary, dict(meta)).compact())
+        for i, arr in enumerate(blocks.cpu().numpy()):
+            item = dict(meta)
+            if labels is not None:
+                item["label"] = ck.label_names[int(labels[i])]
+            grids.append(VoxelGrid(arr, ck.vocabulary, item).compact())
         if progress is not None:
             progress(len(grids), num_samples)
     return grids

@@ -29,7 +29,7 @@ def sample_cmd(
     num_steps: int = typer.Option(50, "--num-steps", min=1, help="Denoising steps."),
     output_dir: Path = typer.Option(Path("generated"), "--output-dir", "-o", help="Where sample_NNNN.json go."),
     seed: int = typer.Option(0, "--seed", help="Base seed; same seed, same samples."),
-    label: str | None = typer.Option(None, "--label", help="Class label (conditional models)."),
+    label: str | None = typer.Option(None, "--label", help="Class label (conditional models), or 'all' for every class in turn. Default: unconditional."),
     guidance: float | None = typer.Option(None, "--guidance", help="Classifier-free guidance scale (with --label)."),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Structures per network batch."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N or mps."),

@@ -90,3 +90,12 @@ def test_bad_flags_fail_with_one_line(checkpoint: Path, tmp_path: Path, capsys, 
 def test_resolve_device() -> None:
     assert resolve_device("cpu").type == "cpu"
     assert resolve_device("auto").type in {"cpu", "cuda", "mps"}
+
+
+def test_label_all_gives_every_class_in_turn_independent_of_batching(checkpoint: Path) -> None:
+    a = generate(checkpoint, 3, label="all", num_steps=3, batch_size=2, device="cpu", seed=4)
+    b = generate(checkpoint, 3, label="all", num_steps=3, batch_size=3, device="cpu", seed=4)
+    assert [g.meta["label"] for g in a] == ["house", "tower", "house"]
+    assert all(x == y for x, y in zip(a, b))
+    house = generate(checkpoint, 1, label="house", num_steps=3, device="cpu", seed=4)
+    assert house[0] == a[0]  # sample 0 of "all" is exactly a house sample with the same seed
