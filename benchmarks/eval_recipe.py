@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--num-samples", type=int, default=256)
     p.add_argument("--steps", type=int, default=50, help="sampler steps")
     p.add_argument("--sampler", default="ddim")
+    p.add_argument("--label", default=None, help="class label, 'all' (every class in turn) or none (unconditional)")
+    p.add_argument("--guidance", type=float, default=None, help="classifier-free guidance scale")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--bootstrap", type=int, default=200)
     p.add_argument("--device", default="auto")
@@ -81,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     reference = [g for _, g in iter_structures(a.reference)]
     device = resolve_device(a.device)
     t0 = time.perf_counter()
-    samples = generate(ckpt, a.num_samples, sampler=a.sampler, num_steps=a.steps, seed=a.seed, device=str(device))
+    samples = generate(ckpt, a.num_samples, sampler=a.sampler, num_steps=a.steps, seed=a.seed, device=str(device),
+                       label=a.label, guidance=a.guidance)
     sample_s = time.perf_counter() - t0
     if a.save_samples:
         for i, g in enumerate(samples):
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         "checkpoint": str(ckpt), "step": samples[0].meta.get("step") if samples else None,
         "training": training_summary(a.outputs),
         "sampling": {"seconds": round(sample_s, 2), "num_samples": a.num_samples, "sampler": a.sampler,
-                     "steps": a.steps, "device": str(device), "per_sample_s": round(sample_s / max(a.num_samples, 1), 4)},
+                     "steps": a.steps, "label": a.label, "guidance": a.guidance, "device": str(device), "per_sample_s": round(sample_s / max(a.num_samples, 1), 4)},
         "evaluation_seconds": round(eval_s, 2), "report": report,
     }
     out = a.out or ROOT / "benchmarks" / "results" / f"eval_{a.name}.json"
