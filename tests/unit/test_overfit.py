@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-import pytest
 import torch
 
 from mcgen.diffusion import DiffusionConfig, GaussianDiffusion, training_loss
