@@ -12,12 +12,13 @@ else in mcgen computes a schedule.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
+from mcgen.config import dataclass_from_dict
 from mcgen.errors import ConfigError
 
 SCHEDULES = ("linear", "cosine")
@@ -78,15 +79,7 @@ class DiffusionConfig:
         Raises:
             ConfigError: not a dict, unknown keys, or invalid values.
         """
-        if not isinstance(d, dict):
-            raise ConfigError(f"diffusion config must be a dict, got {type(d).__name__}")
-        unknown = sorted(set(d) - {f.name for f in fields(cls)})
-        if unknown:
-            raise ConfigError(f"unknown diffusion config keys: {', '.join(unknown)}")
-        try:
-            return cls(**d)
-        except TypeError as exc:
-            raise ConfigError(f"bad diffusion config: {exc}") from exc
+        return dataclass_from_dict(cls, d, "diffusion config")
 
 
 def make_betas(cfg: DiffusionConfig) -> torch.Tensor:

@@ -11,7 +11,7 @@ the first logits are uniform. Output: logits (B, X, Y, Z, V) over the block voca
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from mcgen.codec import ENCODINGS, BlockCodec, bits_dim
+from mcgen.config import dataclass_from_dict
 from mcgen.errors import ConfigError
 from mcgen.vocab import DEFAULT_VOCAB
 
@@ -112,16 +113,7 @@ class ModelConfig:
         Raises:
             ConfigError: not a dict, unknown keys, or invalid values.
         """
-        if not isinstance(d, dict):
-            raise ConfigError(f"model config must be a dict, got {type(d).__name__}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ConfigError(f"unknown model config keys: {', '.join(unknown)}")
-        try:
-            return cls(**d)
-        except TypeError as exc:
-            raise ConfigError(f"bad model config: {exc}") from exc
+        return dataclass_from_dict(cls, d, "model config")
 
 
 def _sincos_1d(dim: int, pos: torch.Tensor) -> torch.Tensor:
