@@ -64,34 +64,45 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--num-samples", type=int, default=256)
     p.add_argument("--steps", type=int, default=50, help="sampler steps")
     p.add_argument("--sampler", default="ddim")
-    p.add_argument("--label", default=None, help="class label, 'all' (every class in turn) or none (unconditional)")
+    p.add_argument("--label", default=None,
+                   help="class label or 'all' (every class in turn; the default for conditional models)")
     p.add_argument("--guidance", type=float, default=None, help="classifier-free guidance scale")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--bootstrap", type=int, default=200)
     p.add_argument("--device", default="auto")
     p.add_argument("--save-samples", type=Path, default=None, help="also write the samples (NPZ) here")
+    p.add_argument("--cleanup", default=None,
+                   help="post-sampling clean-up evaluated next to the raw samples (default: mcgen's default)")
     p.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/eval_NAME.json")
     a = p.parse_args(argv)
 
+    from mcgen.cleanup import DEFAULT_CLEANUP, cleanup
     from mcgen.evaluate import evaluate, format_table
     from mcgen.files import iter_structures
     from mcgen.fsutil import atomic_write_text
-    from mcgen.generate import generate, resolve_device
+    from mcgen.checkpoint import load_checkpoint
+    from mcgen.generate import evaluation_label, generate, resolve_device
     from mcgen.grid import save_npz
 
     ckpt = a.checkpoint or a.outputs / "checkpoints" / "latest.pt"
     reference = [g for _, g in iter_structures(a.reference)]
     device = resolve_device(a.device)
     t0 = time.perf_counter()
-    samples = generate(ckpt, a.num_samples, sampler=a.sampler, num_steps=a.steps, seed=a.seed, device=str(device),
-                       label=a.label, guidance=a.guidance)
+    a.label = evaluation_label(load_checkpoint(ckpt), a.label)
+    raw = generate(ckpt, a.num_samples, sampler=a.sampler, num_steps=a.steps, seed=a.seed, device=str(device),
+                   label=a.label, guidance=a.guidance, clean="none")
     sample_s = time.perf_counter() - t0
+    mode = a.cleanup or DEFAULT_CLEANUP
+    samples = [cleanup(g, mode)[0] for g in raw]  # what `mcgen sample` / `build` hand out
     if a.save_samples:
         for i, g in enumerate(samples):
             save_npz(g, a.save_samples / f"sample_{i:04d}" / "voxels.npz")
     t1 = time.perf_counter()
     report = evaluate(samples, reference, seed=a.seed, n_boot=a.bootstrap)
+    report_raw = evaluate(raw, reference, seed=a.seed, n_boot=a.bootstrap) if mode != "none" else None
     eval_s = time.perf_counter() - t1
+    removed = [int(g.meta.get("cleanup_removed", 0)) for g in samples]
+    blocks = [g.count() for g in raw]
     result = {
         "kind": "eval_recipe", "name": a.name, "machine": describe_machine(), "git": git_state(),
         "command": " ".join(["python", "benchmarks/eval_recipe.py", *(argv if argv is not None else sys.argv[1:])]),
@@ -100,10 +111,16 @@ def main(argv: list[str] | None = None) -> int:
         "training": training_summary(a.outputs),
         "sampling": {"seconds": round(sample_s, 2), "num_samples": a.num_samples, "sampler": a.sampler,
                      "steps": a.steps, "label": a.label, "guidance": a.guidance, "device": str(device), "per_sample_s": round(sample_s / max(a.num_samples, 1), 4)},
-        "evaluation_seconds": round(eval_s, 2), "report": report,
+        "cleanup": {"mode": mode, "removed_blocks": sum(removed), "raw_blocks": sum(blocks),
+                    "samples_touched": sum(r > 0 for r in removed)},
+        "evaluation_seconds": round(eval_s, 2), "report": report, "report_raw": report_raw,
     }
     out = a.out or ROOT / "benchmarks" / "results" / f"eval_{a.name}.json"
     atomic_write_text(out, json.dumps(result, indent=1) + "\n")
+    if report_raw is not None:
+        print(f"raw model output (clean-up none):\n{format_table(report_raw)}\n")
+        print(f"after clean-up {mode!r} ({sum(removed)} of {sum(blocks)} blocks removed, "
+              f"{sum(r > 0 for r in removed)} of {len(raw)} samples touched):")
     print(format_table(report))
     print(f"\nsampling {sample_s:.1f}s for {a.num_samples} on {device}; evaluation {eval_s:.1f}s; wrote {out}")
     return 0

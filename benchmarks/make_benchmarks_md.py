@@ -146,7 +146,13 @@ def render_eval(d: dict) -> list[str]:
     lines.append(f"- sampling: {sm.get('num_samples')} samples, {sm.get('sampler')} {sm.get('steps')} steps on "
                  f"{sm.get('device')}: {sm.get('seconds')} s ({sm.get('per_sample_s')} s/sample)")
     lines.append(f"- evaluation: {d.get('evaluation_seconds')} s")
-    return [*lines, "", *_fence(format_table(d["report"])), ""]
+    cl = d.get("cleanup")
+    if not d.get("report_raw") or not cl:
+        return [*lines, "", *_fence(format_table(d["report"])), ""]
+    return [*lines, "", "Raw model output (`--cleanup none`):", "", *_fence(format_table(d["report_raw"])), "",
+            f"What `mcgen sample` / `build` hand out (`--cleanup {cl['mode']}`, the default: removed "
+            f"{cl['removed_blocks']} of {cl['raw_blocks']} blocks, touching {cl['samples_touched']} of "
+            f"{d.get('sampling', {}).get('num_samples')} samples):", "", *_fence(format_table(d["report"])), ""]
 
 
 def render_speed(d: dict) -> list[str]:

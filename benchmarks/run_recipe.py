@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--num-samples", type=int, default=256)
     p.add_argument("--sample-steps", type=int, default=50)
     p.add_argument("--bootstrap", type=int, default=200)
+    p.add_argument("--eval-arg", action="append", default=[],
+                   help="extra eval_recipe.py argument (repeatable), e.g. --eval-arg=--guidance=1.5")
     a = p.parse_args(argv)
     work = a.work.resolve() if a.work else Path("outputs") / "recipes" / a.name  # relative to the repository root; git-ignored
     data, outputs = work / "dataset", work / "outputs"
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path("benchmarks") / "results" / f"eval_{a.name}.json"
     _run([sys.executable, "benchmarks/eval_recipe.py", "--outputs", str(outputs), "--reference", str(data),
           "--name", a.name, "--num-samples", str(a.num_samples), "--steps", str(a.sample_steps),
-          "--bootstrap", str(a.bootstrap), "--device", a.device, "--out", str(out)])
+          "--bootstrap", str(a.bootstrap), "--device", a.device, "--out", str(out), *a.eval_arg])
     result = json.loads((ROOT / out).read_text())
     result["recipe"] = {"command": shlex.join(["python", "benchmarks/run_recipe.py", *(argv or sys.argv[1:])]),
                         "synth_command": shlex.join(["python", *synth_cmd[1:]]), "synth_wall_s": synth_s,

@@ -149,31 +149,33 @@ class GaussianDiffusion:
         every codec row has the same norm: (B, X, Y, Z, d), (B,) -> (B, X, Y, Z, V) float32.
         """
         ab = self.alpha_bar.to(device=x_t.device, dtype=torch.float32)[t]  # (B,)
-        scale = (ab.sqrt() / (1 - ab)).view(-1, 1, 1, 1, 1)
+        scale = (ab.sqrt() / (1 - ab)).view((-1,) + (1,) * (x_t.dim() - 1))
         return (x_t.float() * scale) @ codec.embedding().float().T  # (B, X, Y, Z, V)
 
     def add_likelihood_(self, logits: torch.Tensor, codec: torch.nn.Module, x_t: torch.Tensor,
                         t: torch.Tensor) -> torch.Tensor:
         """``logits + likelihood_logits(codec, x_t, t)`` as one fused matmul-add (in place if allowed)."""
         ab = self.alpha_bar.to(device=x_t.device, dtype=torch.float32)[t]  # (B,)
-        xs = x_t.float() * (ab.sqrt() / (1 - ab)).view(-1, 1, 1, 1, 1)  # (B, X, Y, Z, d)
-        v = logits.shape[-1]
-        flat = logits.reshape(-1, v)  # (B X Y Z, V)
+        xs = x_t.float() * (ab.sqrt() / (1 - ab)).view((-1,) + (1,) * (x_t.dim() - 1))  # like x_t
         e_t = codec.embedding().float().T  # (d, V)
+        flat = logits.reshape(-1, e_t.shape[1])  # (B X Y Z, V), either layout
         if logits.requires_grad:
             return torch.addmm(flat, xs.reshape(-1, xs.shape[-1]), e_t).view(logits.shape)
         return flat.addmm_(xs.reshape(-1, xs.shape[-1]), e_t).view(logits.shape)
 
     def model_logits(self, model: torch.nn.Module, x_t: torch.Tensor, t: torch.Tensor,
-                     labels: torch.Tensor | None = None, self_cond: torch.Tensor | None = None) -> torch.Tensor:
-        """Logits of ``p(x0_i | x_t)`` used by training and every sampler: (B, X, Y, Z, V) float32.
+                     labels: torch.Tensor | None = None, self_cond: torch.Tensor | None = None,
+                     tokens: bool = False) -> torch.Tensor:
+        """Logits of ``p(x0_i | x_t)`` used by training and every sampler: (B, X, Y, Z, V) float32
+        (or the model's token layout (B, N, p^3 V) with ``tokens``; the likelihood term is per voxel,
+        so it is added the same way in either layout).
 
         Because the noise is independent per voxel, ``p(x0_i | x_t)`` is proportional to
         ``q(x_t,i | x0_i) p(x0_i | x_t without voxel i)``: the first factor is known exactly, so
         (with ``likelihood_logits``) it is added here and the network only learns the second,
         the structure prior. At low noise that term decides, so no capacity goes on decoding.
         """
-        logits = model(x_t, t, labels, self_cond).float()
+        logits = model(x_t, t, labels, self_cond, tokens=tokens).float()
         if self.cfg.likelihood_logits:
             logits = self.add_likelihood_(logits, unwrap(model).codec, x_t, t)
         return logits
@@ -197,6 +199,20 @@ def _rand_on(generator: torch.Generator | None, device: torch.device, fn, *args,
     return fn(*args, generator=generator, device=gdev, **kw).to(device)
 
 
+def self_cond_rows(batch: int, prob: float, generator: torch.Generator | None, device: torch.device) -> int:
+    """How many rows of a batch (the first ``k``; rows are already in random order) get a
+    self-conditioning estimate: ``batch * prob``, rounded up or down at random when fractional.
+
+    A count instead of a per-row coin keeps the extra no-gradient forward to those ``k`` rows and
+    needs no device-to-host sync to decide whether to run it (except for an odd count on CUDA).
+    """
+    k = batch * prob
+    frac = k - math.floor(k)
+    if frac > 1e-9:
+        k += float(_rand_on(generator, device, torch.rand, ()))  # exact rounding in expectation
+    return min(batch, int(math.floor(k)))
+
+
 def training_loss(
     model: torch.nn.Module,
     diffusion: GaussianDiffusion,
@@ -208,35 +224,48 @@ def training_loss(
     """One-call training objective: cross-entropy on block logits (+ optional x0 MSE).
 
     Draws ``t ~ U{0..T-1}`` and ``eps``, noises the block embeddings with the shared schedule,
-    and, for a ``self_cond_prob`` share of the batch, first runs the model without gradient to
-    get the self-conditioning estimate ``softmax(logits) @ E``.
+    and, for a ``self_cond_prob`` share of the batch (:func:`self_cond_rows`), first runs the
+    model without gradient to get the self-conditioning estimate ``softmax(logits) @ E``.
+    Everything runs in the model's token layout (per-voxel work does not care about voxel
+    order), so only the block indices are reordered; with the default settings the model's
+    fused head computes the cross-entropy without materialising more than one logits tensor.
 
     Args:
         model: a :class:`mcgen.model.DiT3D` (or a wrapper exposing ``codec`` and ``cfg``).
         diffusion: the schedule.
         x0_blocks: (B, X, Y, Z) long vocabulary indices.
         labels: (B,) long label indices (null = ``num_labels``) or ``None``.
-        generator: optional RNG for ``t``, ``eps`` and the self-conditioning coin flips.
+        generator: optional RNG for ``t``, ``eps`` and the self-conditioning count.
 
     Returns:
         Scalar loss tensor.
     """
     raw = unwrap(model)
     device, b = x0_blocks.device, x0_blocks.shape[0]
-    x0 = raw.codec.encode(x0_blocks)  # (B, X, Y, Z, d)
+    blocks = raw.to_tokens(x0_blocks)  # (B, N, p^3) long
+    x0 = raw.codec.encode(blocks).flatten(2)  # (B, N, p^3 d)
     t = _rand_on(generator, device, torch.randint, 0, diffusion.num_timesteps, (b,))
     eps = _rand_on(generator, device, torch.randn, x0.shape, dtype=x0.dtype)
     x_t = diffusion.q_sample(x0, t, eps)
     self_cond = None
     if raw.cfg.self_condition:
-        use = _rand_on(generator, device, torch.rand, (b,)) < diffusion.cfg.self_cond_prob
+        k = self_cond_rows(b, diffusion.cfg.self_cond_prob, generator, device)
         self_cond = torch.zeros_like(x0)
-        if bool(use.any()):
+        if k > 0:
             with torch.no_grad():
-                est = raw.codec.expected(diffusion.model_logits(model, x_t, t, labels, self_cond))  # (B, X, Y, Z, d)
-            self_cond = torch.where(use.view(-1, 1, 1, 1, 1), est.to(x0.dtype), self_cond).detach()
-    logits = diffusion.model_logits(model, x_t, t, labels, self_cond)  # (B, X, Y, Z, V)
-    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), x0_blocks.reshape(-1))
+                lab = labels[:k] if labels is not None else None
+                if diffusion.cfg.likelihood_logits:
+                    logits = diffusion.model_logits(model, x_t[:k], t[:k], lab, None, tokens=True)
+                    est = raw.codec.expected(logits.view(k, logits.shape[1], -1, raw.codec.vocab_size))
+                else:
+                    est = model(x_t[:k], t[:k], lab, None, tokens=True, expected=True)
+                self_cond[:k] = est.reshape(k, x0.shape[1], -1).to(x0.dtype)
+    if not diffusion.cfg.likelihood_logits and diffusion.cfg.mse_weight == 0:
+        return model(x_t, t, labels, self_cond, tokens=True, target=blocks).mean()
+    logits = diffusion.model_logits(model, x_t, t, labels, self_cond, tokens=True)  # (B, N, p^3 V)
+    v = raw.codec.vocab_size
+    loss = F.cross_entropy(logits.reshape(-1, v), blocks.reshape(-1))
     if diffusion.cfg.mse_weight > 0:
-        loss = loss + diffusion.cfg.mse_weight * F.mse_loss(raw.codec.expected(logits), x0.float())
+        x0_hat = raw.codec.expected(logits.view(b, blocks.shape[1], -1, v)).flatten(2)  # (B, N, p^3 d)
+        loss = loss + diffusion.cfg.mse_weight * F.mse_loss(x0_hat, x0.float())
     return loss

@@ -15,6 +15,7 @@ import torch
 
 import mcgen
 from mcgen.checkpoint import Checkpoint, load_checkpoint
+from mcgen.cleanup import CLEANUPS, DEFAULT_CLEANUP, cleanup
 from mcgen.errors import ConfigError
 from mcgen.grid import VoxelGrid
 from mcgen.sampling import SAMPLERS, sample
@@ -72,6 +73,14 @@ def label_index(ck: Checkpoint, label: str | None) -> int | None:
     return ck.label_names.index(label)
 
 
+def evaluation_label(ck: Checkpoint, label: str | None) -> str | None:
+    """The label to evaluate a model with: as given, else ``"all"`` for a conditional model (its
+    reference set mixes every class) and ``None`` for an unconditional one."""
+    if label is None and ck.model_cfg.num_labels > 0:
+        return ALL_LABELS
+    return label
+
+
 def _labels_for(ck: Checkpoint, label_idx: int | None, first: int, count: int) -> torch.Tensor | None:
     """Per-sample label ids for samples ``first .. first+count-1`` (independent of batching)."""
     if label_idx is None:
@@ -100,6 +109,7 @@ def generate(
     batch_size: int = 16,
     device: str | torch.device = "auto",
     progress: Callable[[int, int], None] | None = None,
+    clean: str = DEFAULT_CLEANUP,
 ) -> list[VoxelGrid]:
     """Sample structures from a checkpoint's EMA model.
 
@@ -115,10 +125,12 @@ def generate(
         batch_size: structures per network batch.
         device: ``"auto"``, ``"cpu"``, ``"cuda"``, ... or a ``torch.device``.
         progress: optional ``callable(done, total)`` called after each batch.
+        clean: post-sampling clean-up, one of :data:`mcgen.cleanup.CLEANUPS` (``"none"`` = the
+            model's raw output).
 
     Returns:
         ``num_samples`` grids (vocabulary palette, compacted) with ``meta``: checkpoint, step,
-        sampler, steps, seed, label, mcgen_version.
+        sampler, steps, seed, label, mcgen_version, cleanup, cleanup_removed.
 
     Raises:
         CheckpointError: the checkpoint cannot be loaded.
@@ -128,6 +140,8 @@ def generate(
         raise ConfigError(f"num_samples and batch_size must be >= 1, got {num_samples}, {batch_size}")
     if sampler not in SAMPLERS:
         raise ConfigError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+    if clean not in CLEANUPS:
+        raise ConfigError(f"unknown clean-up {clean!r}; choose one of {', '.join(CLEANUPS)}")
     ck = checkpoint if isinstance(checkpoint, Checkpoint) else load_checkpoint(checkpoint)
     dev = device if isinstance(device, torch.device) else resolve_device(device)
     label_idx = label_index(ck, label)
@@ -146,7 +160,9 @@ def generate(
             item = dict(meta)
             if labels is not None:
                 item["label"] = ck.label_names[int(labels[i])]
-            grids.append(VoxelGrid(arr, ck.vocabulary, item).compact())
+            grid, removed = cleanup(VoxelGrid(arr, ck.vocabulary, item), clean)
+            grid.meta.update(cleanup=clean, cleanup_removed=removed)
+            grids.append(grid.compact())
         if progress is not None:
             progress(len(grids), num_samples)
     return grids

@@ -151,12 +151,14 @@ class ModelDenoiser:
         labels: (B,) label indices or ``None`` (null label / unconditional).
         guidance: classifier-free guidance scale; 1 = plain conditional.
         autocast: run the network under bf16 autocast (CUDA).
+        tokens: ``x_t`` and everything returned are in the model's token layout (B, N, p^3 d)
+            (:meth:`mcgen.model.DiT3D.to_tokens`), which saves a reordering copy of the logits per step.
     """
 
     def __init__(self, model: torch.nn.Module, diffusion: GaussianDiffusion, labels: torch.Tensor | None = None,
-                 guidance: float = 1.0, autocast: bool = False) -> None:
+                 guidance: float = 1.0, autocast: bool = False, tokens: bool = False) -> None:
         self.model, self.diffusion, self.labels = model, diffusion, labels
-        self.guidance, self.autocast = float(guidance), autocast
+        self.guidance, self.autocast, self.tokens = float(guidance), autocast, tokens
         self.codec, self.cfg = unwrap(model).codec, unwrap(model).cfg
         self.prev: torch.Tensor | None = None
         self.last_logits: torch.Tensor | None = None
@@ -165,8 +167,8 @@ class ModelDenoiser:
     def _net(self, x: torch.Tensor, t: torch.Tensor, labels, sc) -> torch.Tensor:
         if self.autocast:
             with torch.autocast(x.device.type, dtype=torch.bfloat16):
-                return self.model(x, t, labels, sc)
-        return self.model(x, t, labels, sc)
+                return self.model(x, t, labels, sc, tokens=self.tokens)
+        return self.model(x, t, labels, sc, tokens=self.tokens)
 
     def __call__(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         sc = self.prev if self.cfg.self_condition else None
@@ -181,8 +183,20 @@ class ModelDenoiser:
         if self.diffusion.cfg.likelihood_logits:  # same for both CFG halves, so added once
             logits = self.diffusion.add_likelihood_(logits, self.codec, x_t, t)
         self.last_logits = logits
-        self.prev = self.codec.expected(logits)  # (B, X, Y, Z, d)
+        if self.tokens:  # (B, N, p^3 V) -> per voxel (B, N, p^3, V) -> (B, N, p^3 d)
+            b, n = logits.shape[:2]
+            self.prev = self.codec.expected(logits.view(b, n, -1, self.cfg.vocab_size)).view(b, n, -1)
+        else:
+            self.prev = self.codec.expected(logits)  # (B, X, Y, Z, d)
         return self.prev
+
+    def blocks(self) -> torch.Tensor:
+        """Argmax of the last logits as block indices (B, X, Y, Z), in grid layout."""
+        if not self.tokens:
+            return self.last_logits.argmax(dim=-1)
+        b, n = self.last_logits.shape[:2]
+        idx = self.last_logits.view(b, n, -1, self.cfg.vocab_size).argmax(dim=-1)  # (B, N, p^3)
+        return unwrap(self.model).from_tokens(idx).squeeze(-1)
 
 
 def _model_device(model: torch.nn.Module) -> torch.device:
@@ -243,11 +257,12 @@ def sample(
     if noise is None:
         gdev = generator.device if generator is not None else device
         noise = torch.randn(shape, generator=generator, device=gdev)
-    x_T = noise.to(device=device, dtype=torch.float32)
-    den = ModelDenoiser(model, diffusion, labels, guidance, autocast=device.type == "cuda")
+    # The chain runs in token layout (noise and every update are per voxel, so order is free).
+    x_T = unwrap(model).to_tokens(noise.to(device=device, dtype=torch.float32))  # (n, N, p^3 d)
+    den = ModelDenoiser(model, diffusion, labels, guidance, autocast=device.type == "cuda", tokens=True)
     if sampler == "ddim":
         steps = ddim_steps(den, x_T, diffusion.alpha_bar, ts, eta=eta, generator=generator)
     else:
         steps = ddpm_steps(den, x_T, diffusion.alpha_bar, ts, generator=generator)
     run_sampler(steps, progress, len(ts))
-    return den.last_logits.argmax(dim=-1)  # (n, X, Y, Z)
+    return den.blocks()  # (n, X, Y, Z)

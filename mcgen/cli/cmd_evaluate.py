@@ -33,10 +33,16 @@ def _read_all(path: Path, what: str) -> list:
     return grids
 
 
-def _generate(checkpoint: Path, num_samples: int, seed: int, device: str, steps: int) -> list:
-    from mcgen.generate import generate  # torch: imported only when we sample
+def _generate(checkpoint: Path, num_samples: int, seed: int, device: str, steps: int, label: str | None,
+              guidance: float | None, clean: str) -> list:
+    from mcgen.checkpoint import load_checkpoint  # torch: imported only when we sample
+    from mcgen.generate import evaluation_label, generate, label_index
 
-    say(f"generating {num_samples} samples from {checkpoint} ...")
+    ck = load_checkpoint(checkpoint)
+    label = evaluation_label(ck, label)
+    label_index(ck, label)
+    say(f"generating {num_samples} samples from {checkpoint} (label {label or 'none'}, guidance "
+        f"{guidance or 1.0:g}, clean-up {clean}) ...")
     last = [0.0]
 
     def progress(done: int, total: int) -> None:
@@ -44,7 +50,8 @@ def _generate(checkpoint: Path, num_samples: int, seed: int, device: str, steps:
             last[0] = time.monotonic()
             say(f"  {done}/{total}")
 
-    return generate(checkpoint, num_samples, num_steps=steps, seed=seed, device=device, progress=progress)
+    return generate(ck, num_samples, num_steps=steps, seed=seed, device=device, progress=progress, label=label,
+                    guidance=guidance, clean=clean)
 
 
 def _save(grids: list, folder: Path) -> None:
@@ -67,6 +74,9 @@ def evaluate_command(
     steps: int = typer.Option(50, "--steps", min=1, help="DDIM steps for --checkpoint sampling."),
     device: str = typer.Option("auto", "--device", help="Device for --checkpoint sampling: auto, cpu, cuda."),
     save_samples: Path | None = typer.Option(None, "--save-samples", help="With --checkpoint: also write the samples (voxel JSON) here."),
+    label: str | None = typer.Option(None, "--label", help="With --checkpoint: class label, or 'all' (the default for conditional models: every class in turn)."),
+    guidance: float | None = typer.Option(None, "--guidance", help="With --checkpoint: classifier-free guidance scale."),
+    clean: str = typer.Option("floating", "--cleanup", help="With --checkpoint: post-sampling clean-up (floating, largest or none = the raw model output)."),
 ) -> None:
     """Compare generated structures with the reference set: plausibility, distribution distances,
     learned-feature distances, novelty and diversity, each with its real-vs-real baseline."""
@@ -78,7 +88,15 @@ def evaluate_command(
     ref = _read_all(reference, "--reference")
     if save_samples is not None and checkpoint is None:
         raise UsageError("--save-samples only goes with --checkpoint")
-    smp = _generate(checkpoint, num_samples, seed, device, steps) if checkpoint else _read_all(samples, "--samples")
+    if checkpoint is None and (label is not None or guidance is not None):
+        raise UsageError("--label and --guidance only go with --checkpoint")
+    if checkpoint is not None:
+        from mcgen.cli.cmd_model import _check_cleanup
+
+        _check_cleanup(clean)
+        smp = _generate(checkpoint, num_samples, seed, device, steps, label, guidance, clean)
+    else:
+        smp = _read_all(samples, "--samples")
     if save_samples is not None:
         _save(smp, save_samples)
     say(f"evaluating {len(smp)} samples against {len(ref)} reference structures ...")

@@ -22,6 +22,13 @@ def _write_sheet(grids: list, out_dir: Path) -> Path | None:
     return path
 
 
+def _check_cleanup(clean: str) -> None:
+    from mcgen.cleanup import CLEANUPS  # noqa: PLC0415
+
+    if clean not in CLEANUPS:
+        raise UsageError(f"--cleanup must be one of {', '.join(CLEANUPS)}, got {clean!r}")
+
+
 def sample_cmd(
     checkpoint: Path = typer.Option(..., "--checkpoint", "-c", help="Checkpoint file (e.g. outputs/checkpoints/latest.pt)."),
     num_samples: int = typer.Option(16, "--num-samples", "-n", min=1, help="How many structures."),
@@ -34,6 +41,7 @@ def sample_cmd(
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Structures per network batch."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N or mps."),
     model_size: str | None = typer.Option(None, "--model-size", help="Optional check: must match the checkpoint's preset."),
+    clean: str = typer.Option("floating", "--cleanup", help="After sampling: floating (drop blocks with no path to the ground), largest (keep only the biggest grounded piece) or none (the raw model output)."),
 ) -> None:
     """Generate structures with a trained model; writes voxel JSON files and a preview sheet."""
     from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415 - torch is imported on demand
@@ -49,6 +57,7 @@ def sample_cmd(
                           f"{ck.model_cfg.preset!r}; the model is rebuilt from the checkpoint, drop the flag")
     dev = resolve_device(device)
     label_index(ck, label)
+    _check_cleanup(clean)
     if sampler not in ("ddim", "ddpm"):
         raise UsageError(f"--sampler must be ddim or ddpm, got {sampler!r}")
     make_timesteps(ck.diffusion_cfg.timesteps, num_steps)  # validates --num-steps before any work
@@ -56,14 +65,16 @@ def sample_cmd(
         f"with {sampler} x {num_steps} on {dev}")
     with typer.progressbar(length=num_samples, label="sampling", file=sys.stderr) as bar:
         grids = generate(ck, num_samples, sampler=sampler, num_steps=num_steps, seed=seed, label=label,
-                         guidance=guidance, batch_size=batch_size, device=dev,
+                         guidance=guidance, batch_size=batch_size, device=dev, clean=clean,
                          progress=lambda done, total: bar.update(done - bar.pos))
     for i, g in enumerate(grids):
         g.meta["checkpoint"] = str(checkpoint)
         save_json(g, output_dir / f"sample_{i:04d}.json")
     sheet = _write_sheet(grids, output_dir)
     blocks = [g.count() for g in grids]
-    say(f"wrote {len(grids)} structures to {output_dir} (blocks per structure {min(blocks)}..{max(blocks)})"
+    removed = sum(int(g.meta.get("cleanup_removed", 0)) for g in grids)
+    tidy = f"; clean-up {clean} removed {removed} block(s) in all" if clean != "none" else ""
+    say(f"wrote {len(grids)} structures to {output_dir} (blocks per structure {min(blocks)}..{max(blocks)}{tidy})"
         + (f", preview {sheet}" if sheet else ""))
 
 

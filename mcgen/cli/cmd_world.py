@@ -94,10 +94,14 @@ def build_cmd(
     dry_run: bool = typer.Option(False, "--dry-run", help="Generate and show what would change; write nothing to the world."),
     no_backup: bool = typer.Option(False, "--no-backup", help="Do not keep a backup in the save's mcgen_backups/."),
     create_chunks: bool = typer.Option(False, "--create-chunks", help="Also write into chunks the game has not generated."),
+    clean: str = typer.Option("floating", "--cleanup", help="After sampling: floating (drop blocks with no path to the ground), largest (keep only the biggest grounded piece) or none (the raw model output)."),
 ) -> None:
     """Generate buildings with a checkpoint and put them into a world, each on the ground."""
     from mcgen.world import place_buildings, resolve_world  # noqa: PLC0415
 
+    from mcgen.cli.cmd_model import _check_cleanup  # noqa: PLC0415
+
+    _check_cleanup(clean)
     at_xyz = _at(at)
     if at_xyz is not None and near_spawn:
         raise UsageError("use either --at or --near-spawn, not both")
@@ -107,7 +111,7 @@ def build_cmd(
     except ImportError as exc:
         raise ConfigError(f"generation is not available in this install: {exc}") from exc
     say(f"generating {count} building(s) with {checkpoint} ...")
-    grids = generate(checkpoint, count, num_steps=num_steps, seed=seed, label=label, guidance=guidance)
+    grids = generate(checkpoint, count, num_steps=num_steps, seed=seed, label=label, guidance=guidance, clean=clean)
     names = [f"building_{i}" for i in range(len(grids))]
     report = place_buildings(world, grids, at=at_xyz, spacing=spacing, names=names,
                              reason=f"build {len(grids)} from {Path(checkpoint).name}",
@@ -117,7 +121,7 @@ def build_cmd(
         return
     folder = out_dir or world / "mcgen_builds" / time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     _write_build_files(folder, grids, report, {"checkpoint": str(checkpoint), "seed": seed, "label": label,
-                                               "guidance": guidance, "num_steps": num_steps})
+                                               "guidance": guidance, "num_steps": num_steps, "cleanup": clean})
     say(f"files: {folder}")
 
 

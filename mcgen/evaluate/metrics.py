@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mcgen.blocks import AIR
+from mcgen.cleanup import flood
 from mcgen.grid import VoxelGrid
 
 NEAR_COPY_IOU = 0.95  # a sample this close to a training structure counts as a copy
@@ -80,39 +81,6 @@ def stack(grids: Sequence[VoxelGrid], states: list[str], shape: tuple[int, int, 
 
 
 # --- plausibility --------------------------------------------------------------------------------
-def _dilate(r: np.ndarray) -> np.ndarray:
-    """6-neighbourhood dilation over the last three axes of a ``(N, X, Y, Z)`` mask."""
-    out = r.copy()
-    out[:, 1:] |= r[:, :-1]
-    out[:, :-1] |= r[:, 1:]
-    out[:, :, 1:] |= r[:, :, :-1]
-    out[:, :, :-1] |= r[:, :, 1:]
-    out[:, :, :, 1:] |= r[:, :, :, :-1]
-    out[:, :, :, :-1] |= r[:, :, :, 1:]
-    return out
-
-
-def flood(mask: np.ndarray, seeds: np.ndarray) -> np.ndarray:
-    """Voxels of ``mask`` 6-connected to ``seeds`` inside ``mask``, for a whole batch at once.
-
-    Args:
-        mask: ``(N, X, Y, Z)`` bool, the solid voxels.
-        seeds: same shape, where the fill starts.
-
-    Returns:
-        ``(N, X, Y, Z)`` bool, the reached voxels.
-    """
-    reached = seeds & mask
-    active = np.ones(len(mask), dtype=bool)  # samples still growing
-    while active.any():
-        sub = reached[active]
-        grown = _dilate(sub) & mask[active]
-        changed = (grown != sub).reshape(len(sub), -1).any(axis=1)
-        reached[active] = grown
-        active[np.flatnonzero(active)[~changed]] = False
-    return reached
-
-
 def plausibility(batch: GridBatch) -> dict[str, np.ndarray]:
     """Per-sample physical plausibility.
 

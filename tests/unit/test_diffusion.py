@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from mcgen.codec import BlockCodec
-from mcgen.diffusion import DiffusionConfig, GaussianDiffusion, training_loss
+from mcgen.diffusion import DiffusionConfig, GaussianDiffusion, self_cond_rows, training_loss
 from mcgen.errors import ConfigError
-from mcgen.model import ModelConfig, build_model
+from mcgen.model import DiT3D, ModelConfig, build_model
 from mcgen.sampling import ddim_steps, make_timesteps, run_sampler
 
 
@@ -41,19 +41,20 @@ def test_logsnr_shift_moves_every_step_by_the_same_amount() -> None:
     torch.testing.assert_close(diff, torch.full_like(diff, 2 * math.log(0.5)), atol=1e-6, rtol=0)
 
 
-class _Probe(torch.nn.Module):
-    """Records what training feeds the network; predicts uniform logits."""
+class _Probe(DiT3D):
+    """A one-block DiT that records what training feeds it (in grid layout) and returns zeros."""
 
     def __init__(self, self_condition: bool) -> None:
-        super().__init__()
-        self.cfg = ModelConfig(preset="tiny", self_condition=self_condition)
-        self.codec = BlockCodec(self.cfg.vocab_size, self.cfg.embed_dim)
-        self.bias = torch.nn.Parameter(torch.zeros(()))
-        self.calls: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]] = []
+        super().__init__(ModelConfig(preset="tiny", depth=1, self_condition=self_condition))
+        self.calls: list[dict] = []
 
-    def forward(self, x_t, t, labels=None, self_cond=None):
-        self.calls.append((x_t.clone(), t.clone(), None if self_cond is None else self_cond.clone()))
-        return torch.zeros(*x_t.shape[:4], self.cfg.vocab_size) + self.bias
+    def forward(self, x_t, t, labels=None, self_cond=None, *, tokens=False, target=None, expected=False):
+        assert tokens, "training works in token layout"
+        sc = None if self_cond is None else self.from_tokens(self_cond)
+        self.calls.append({"x_t": self.from_tokens(x_t), "t": t.clone(), "self_cond": sc, "expected": expected})
+        if target is not None:
+            return torch.zeros(target.shape) + self.final_linear.bias.sum()
+        return torch.zeros_like(x_t)
 
 
 def test_training_and_sampling_read_the_same_alpha_bar_table() -> None:
@@ -61,12 +62,12 @@ def test_training_and_sampling_read_the_same_alpha_bar_table() -> None:
     probe = _Probe(self_condition=False)
     blocks = torch.randint(0, 55, (3, 16, 16, 16), generator=torch.Generator().manual_seed(0))
     training_loss(probe, diffusion, blocks, generator=torch.Generator().manual_seed(9))
-    x_t, t, _ = probe.calls[0]
-    # replay the loss's draws: t, then eps, from the same generator
+    x_t, t = probe.calls[0]["x_t"], probe.calls[0]["t"]
+    # replay the loss's draws: t, then eps (drawn in token layout), from the same generator
     g = torch.Generator().manual_seed(9)
     assert torch.equal(t, torch.randint(0, 1000, (3,), generator=g))
-    x0 = probe.codec.encode(blocks)
-    eps = torch.randn(x0.shape, generator=g)
+    x0 = probe.codec.encode(blocks)  # (B, X, Y, Z, d)
+    eps = probe.from_tokens(torch.randn(probe.to_tokens(x0).shape, generator=g))
     ab = diffusion.alpha_bar[t].float().view(-1, 1, 1, 1, 1)
     torch.testing.assert_close(x_t, ab.sqrt() * x0 + (1 - ab).sqrt() * eps, atol=1e-5, rtol=0)
     # the sampler, given a perfect denoiser, visits exactly the training marginals of that table
@@ -79,20 +80,27 @@ def test_training_and_sampling_read_the_same_alpha_bar_table() -> None:
         torch.testing.assert_close(x, math.sqrt(ab) * x0 + math.sqrt(1 - ab) * eps, atol=1e-5, rtol=0)
 
 
-def test_self_conditioning_runs_an_extra_pass_for_part_of_the_batch() -> None:
+def test_self_conditioning_runs_an_extra_pass_on_its_share_of_the_batch_only() -> None:
     diffusion = GaussianDiffusion(DiffusionConfig(self_cond_prob=0.5))
     probe = _Probe(self_condition=True)
-    blocks = torch.zeros(64, 2, 2, 2, dtype=torch.long)
-    probe.cfg = ModelConfig(preset="tiny")
+    blocks = torch.zeros(8, 16, 16, 16, dtype=torch.long)
     training_loss(probe, diffusion, blocks, generator=torch.Generator().manual_seed(0))
-    assert len(probe.calls) == 2
-    sc = probe.calls[1][2]  # (B, X, Y, Z, d): zeros where the coin said no
-    used = sc.flatten(1).abs().sum(1) > 0
-    assert 10 < int(used.sum()) < 54
+    first, second = probe.calls
+    assert first["expected"] and first["x_t"].shape[0] == 4  # the estimate runs on 4 of 8 rows only
+    torch.testing.assert_close(first["x_t"], second["x_t"][:4])
+    assert second["self_cond"].shape == second["x_t"].shape
     never = GaussianDiffusion(DiffusionConfig(self_cond_prob=0.0))
     probe.calls.clear()
     training_loss(probe, never, blocks, generator=torch.Generator().manual_seed(0))
-    assert len(probe.calls) == 1 and torch.count_nonzero(probe.calls[0][2]) == 0
+    assert len(probe.calls) == 1 and torch.count_nonzero(probe.calls[0]["self_cond"]) == 0
+
+
+def test_self_conditioning_count_rounds_at_random_to_the_right_share() -> None:
+    counts = [self_cond_rows(3, 0.5, torch.Generator().manual_seed(s), torch.device("cpu")) for s in range(400)]
+    assert set(counts) == {1, 2}
+    assert sum(counts) / len(counts) == pytest.approx(1.5, abs=0.1)
+    assert self_cond_rows(8, 0.5, None, torch.device("cpu")) == 4
+    assert self_cond_rows(5, 1.0, None, torch.device("cpu")) == 5
 
 
 def test_training_loss_is_a_differentiable_scalar_near_log_vocab_at_init() -> None:

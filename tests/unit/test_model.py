@@ -47,12 +47,12 @@ def test_patchify_round_trip_keeps_voxel_positions() -> None:
     model = build_model(ModelConfig(preset="tiny", patch_size=4, depth=1))
     v = model.cfg.vocab_size
     x = torch.randn(2, 16, 16, 16, v)
-    tokens = model._patchify(x)
+    tokens = model.to_tokens(x)
     assert tokens.shape == (2, 64, 64 * v)
     # token 0 is the corner patch x, y, z in 0..3; its first entries are voxel (0, 0, 0)'s channels
     torch.testing.assert_close(tokens[0, 0, :v], x[0, 0, 0, 0])
     torch.testing.assert_close(tokens[0, 1].view(64, v), x[0, 0:4, 0:4, 4:8].reshape(64, v))
-    torch.testing.assert_close(model._unpatchify(tokens), x, rtol=0, atol=0)
+    torch.testing.assert_close(model.from_tokens(tokens), x, rtol=0, atol=0)
 
 
 def test_voxel_bias_adds_a_per_position_logit() -> None:
