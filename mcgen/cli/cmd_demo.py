@@ -32,6 +32,7 @@ class Recipe:
     sample_steps: int
     ema_decay: float
     guidance: float
+    cleanup: str = "largest"  # the synthetic buildings are each one grounded piece
 
 
 # CPU: the tiny model at patch 4 fits the 5-minute budget on 2 cores (training ~3 min on a quiet
@@ -109,14 +110,14 @@ def demo_cmd(
     t["sample"] = _step("3/6 sample new buildings", [
         "sample", "--checkpoint", str(ckpt), "--num-samples", str(r.num_samples), "--num-steps", str(r.sample_steps),
         "--output-dir", str(gen), "--seed", str(seed), "--device", device,
-        "--label", "all", "--guidance", str(r.guidance)])
+        "--label", "all", "--guidance", str(r.guidance), "--cleanup", r.cleanup])
     t["export"] = _step("4/6 export WorldEdit schematics", [
         "export", str(gen), "--format", "schem", "-o", str(out_dir / "schematics")])
     t["world"] = _step("5/6 create a world and build into it", ["world", "new", str(world_path)])
     t["world"] += _step("    build", [
         "build", "--checkpoint", str(ckpt), "--into", str(world_path), "--count", str(count),
         "--num-steps", str(r.sample_steps), "--seed", str(seed + 1000), "--out", str(out_dir / "build"),
-        "--label", "all", "--guidance", str(r.guidance)])
+        "--label", "all", "--guidance", str(r.guidance), "--cleanup", r.cleanup])
     t["pictures"] = _step("6/6 pictures and the 3-D viewer", ["view", str(runs), "-o", str(out_dir / "view.html")])
     _copy_pictures(out_dir, runs, gen)
     _summary(out_dir, world_path, t)

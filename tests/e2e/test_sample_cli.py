@@ -79,6 +79,7 @@ def test_ddpm_sampler_runs(checkpoint: Path, tmp_path: Path) -> None:
     (["--sampler", "euler"], 2, "--sampler must be ddim or ddpm"),
     (["--num-steps", "5000"], 3, "num_steps must be an integer in 1..1000"),
     (["--device", "tpu"], 3, "device 'tpu'"),
+    (["--cleanup", "tidy"], 2, "--cleanup must be one of none, floating, largest"),
 ])
 def test_bad_flags_fail_with_one_line(checkpoint: Path, tmp_path: Path, capsys, flags, code, message) -> None:
     assert _sample(checkpoint, tmp_path / "x", *flags) == code
@@ -99,3 +100,20 @@ def test_label_all_gives_every_class_in_turn_independent_of_batching(checkpoint:
     assert all(x == y for x, y in zip(a, b))
     house = generate(checkpoint, 1, label="house", num_steps=3, device="cpu", seed=4)
     assert house[0] == a[0]  # sample 0 of "all" is exactly a house sample with the same seed
+
+
+def test_cleanup_modes_only_remove_blocks_and_are_recorded(checkpoint: Path, tmp_path: Path) -> None:
+    from mcgen.cleanup import cleanup  # noqa: PLC0415
+
+    raw = generate(checkpoint, 3, num_steps=4, seed=2, device="cpu", clean="none")
+    assert all(g.meta["cleanup"] == "none" and g.meta["cleanup_removed"] == 0 for g in raw)
+    for mode in ("floating", "largest"):
+        assert _sample(checkpoint, tmp_path / mode, "--seed", "2", "--cleanup", mode) == 0
+        for i, r in enumerate(raw):
+            got = load_json(tmp_path / mode / f"sample_000{i}.json")
+            assert got == cleanup(r, mode)[0]  # the same raw sample, cleaned
+            assert got.meta["cleanup"] == mode and got.meta["cleanup_removed"] == r.count() - got.count()
+            kept = got.remap(r.palette)
+            assert ((kept == 0) | (kept == r.blocks)).all()  # nothing added or changed, only removed
+    assert _sample(checkpoint, tmp_path / "default", "--seed", "2") == 0
+    assert load_json(tmp_path / "default" / "sample_0000.json").meta["cleanup"] == "floating"
