@@ -25,9 +25,10 @@ CHUNK_ROWS = 256  # tokens per chunk: tiny's logits chunk is 3.6 MB, within this
 
 
 def fused_ok(h: torch.Tensor, weight: torch.Tensor) -> bool:
-    """Whether the fused path applies: CPU tensors in float32, no autocast."""
+    """Whether the fused path applies: CPU tensors in float32, no autocast, not being compiled
+    (``torch.compile`` fuses the plain path itself)."""
     return (h.device.type == "cpu" and h.dtype == torch.float32 and weight.dtype == torch.float32
-            and not torch.is_autocast_enabled("cpu"))
+            and not torch.is_autocast_enabled("cpu") and not torch.compiler.is_compiling())
 
 
 def _chunks(rows: int):

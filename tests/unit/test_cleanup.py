@@ -31,6 +31,7 @@ def test_floating_mode_removes_only_blocks_without_a_path_to_the_ground() -> Non
     assert grid.count() == 27 + 1 + 1
     assert grid.state_at(5, 5, 0) == AIR and grid.state_at(6, 0, 6) == PLANKS and grid.state_at(4, 2, 2) == PLANKS
     assert grid.meta["cleanup"] == "floating" and grid.meta["cleanup_removed"] == 2 and grid.meta["label"] == "x"
+    assert grid.meta["cleanup_lowered"] == 0
 
 
 def test_largest_mode_keeps_the_biggest_grounded_piece_only() -> None:
@@ -56,11 +57,21 @@ def test_none_keeps_the_grid_and_edge_cases_are_safe() -> None:
     empty = VoxelGrid.empty((4, 4, 4))
     for mode in CLEANUPS:
         assert cleanup(empty, mode)[0].count() == 0
-    sky = np.zeros((4, 4, 4), dtype=bool)
-    sky[1, 2, 1] = True  # nothing touches the ground: everything goes
-    assert not cleanup_mask(sky, "largest").any() and not cleanup_mask(sky, "floating").any()
     with pytest.raises(ConfigError, match="clean-up"):
         cleanup(raw, "tidy")
+
+
+def test_a_hovering_building_is_settled_on_the_ground_not_thrown_away() -> None:
+    b = np.zeros((8, 10, 8), dtype=np.int64)
+    b[2:4, 3:5, 2:4] = 1  # a 2x2x2 cube hovering 3 layers up
+    b[6, 8, 6] = 2  # a speck above it, apart
+    grid = VoxelGrid(b, [AIR, STONE, PLANKS])
+    for mode in ("floating", "largest"):
+        got, removed = cleanup(grid, mode)
+        assert removed == 1 and got.count() == 8 and got.meta["cleanup_lowered"] == 3
+        assert (got.blocks[2:4, 0:2, 2:4] == got.palette.index(STONE)).all()  # same cube, now at y = 0..1
+    keep, dy = cleanup_mask(b != 0, "none")
+    assert dy == 0 and keep.sum() == 9
 
 
 def test_random_grids_after_largest_are_one_grounded_piece() -> None:
