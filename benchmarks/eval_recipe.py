@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--bootstrap", type=int, default=200)
     p.add_argument("--device", default="auto")
-    p.add_argument("--save-samples", type=Path, default=None, help="also write the samples (NPZ) here")
+    p.add_argument("--save-samples", type=Path, default=None, help="also write the raw samples (NPZ) here")
     p.add_argument("--cleanup", default=None,
                    help="post-sampling clean-up evaluated next to the raw samples (default: mcgen's default)")
     p.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/eval_NAME.json")
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     mode = a.cleanup or DEFAULT_CLEANUP
     samples = [cleanup(g, mode)[0] for g in raw]  # what `mcgen sample` / `build` hand out
     if a.save_samples:
-        for i, g in enumerate(samples):
+        for i, g in enumerate(raw):  # the model's output; the clean-up can be re-applied
             save_npz(g, a.save_samples / f"sample_{i:04d}" / "voxels.npz")
     t1 = time.perf_counter()
     report = evaluate(samples, reference, seed=a.seed, n_boot=a.bootstrap)
