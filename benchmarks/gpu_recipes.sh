@@ -31,7 +31,8 @@ rc=0
 for n in "${COUNTS[@]}"; do
     "$PY" benchmarks/run_recipe.py --name "small-$n-gpu" --count "$n" --model-size small --batch-size 32 \
         --train-seconds "$SECONDS_PER_RECIPE" --device cuda --num-samples 256 --sample-steps 50 \
-        --train-arg=--lr --train-arg=3e-4 --train-arg=--sample-every --train-arg=0 || rc=1
+        --train-arg=--lr --train-arg=3e-4 --train-arg=--sample-every --train-arg=0 \
+        --eval-arg=--guidance=1.5 --eval-arg=--cleanup=largest || rc=1
     [[ -n ${OUT:-} ]] && cp "benchmarks/results/eval_small-$n-gpu.json" "$OUT/" 2>/dev/null
 done
 exit $rc
