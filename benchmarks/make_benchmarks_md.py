@@ -150,9 +150,15 @@ def render_eval(d: dict) -> list[str]:
     if not d.get("report_raw") or not cl:
         return [*lines, "", *_fence(format_table(d["report"])), ""]
     return [*lines, "", "Raw model output (`--cleanup none`):", "", *_fence(format_table(d["report_raw"])), "",
-            f"What `mcgen sample` / `build` hand out (`--cleanup {cl['mode']}`, the default: removed "
+            f"After the clean-up (`--cleanup {cl['mode']}`{_cleanup_note(cl['mode'])}; removed "
             f"{cl['removed_blocks']} of {cl['raw_blocks']} blocks, touching {cl['samples_touched']} of "
             f"{d.get('sampling', {}).get('num_samples')} samples):", "", *_fence(format_table(d["report"])), ""]
+
+
+def _cleanup_note(mode: str) -> str:
+    from mcgen.cleanup import DEFAULT_CLEANUP
+
+    return ", the default of `mcgen sample` / `build`" if mode == DEFAULT_CLEANUP else ", what `mcgen demo` hands out"
 
 
 def render_speed(d: dict) -> list[str]:
