@@ -1,8 +1,9 @@
 """Sampling speed: time per structure for `tiny` and `small` at batch 1 and 16, and where the time goes.
 
-Three shares of the total: the network (``DiT3D.forward``), the codec head (exact likelihood
-logits + ``softmax @ E``, i.e. the rest of the denoiser call), and the sampler overhead (everything
-outside the denoiser: DDIM arithmetic, noise, Python, the final argmax).
+Three shares of the total: the network trunk (``DiT3D.forward``, which the sampler asks for token
+features), the output head (the guidance mix, the output layer and ``softmax @ E``, i.e. the rest
+of the denoiser call), and the sampler overhead (everything outside the denoiser: DDIM arithmetic,
+noise, Python, the final logits and argmax).
 
     python benchmarks/sample_speed.py [--device auto] [--steps 50] [--presets tiny small]
 
@@ -73,7 +74,7 @@ def bench(preset: str, batch: int, steps: int, device: torch.device, repeats: in
     net, head = timer.seconds / total, (den_timer.seconds - timer.seconds) / total
     return (f"{preset:6s} ({count_parameters(model) / 1e6:5.1f}M, patch {model.cfg.patch_size}) batch {batch:2d}: "
             f"{per * 1000:8.1f} ms/structure ({steps} DDIM steps); network {net * 100:4.1f}%, "
-            f"codec head {head * 100:4.1f}%, sampler overhead {(1 - net - head) * 100:4.1f}%")
+            f"output head {head * 100:4.1f}%, sampler overhead {(1 - net - head) * 100:4.1f}%")
 
 
 def main() -> None:

@@ -259,8 +259,9 @@ class DiT3D(nn.Module):
         tokens: bool = False,
         target: torch.Tensor | None = None,
         expected: bool = False,
+        features: bool = False,
     ) -> torch.Tensor:
-        """Predict block logits (or what training needs from them).
+        """Predict block logits (or what training and sampling need from them).
 
         Args:
             x_t: noisy embeddings, (B, X, Y, Z, d), or (B, N, p^3 d) with ``tokens``.
@@ -271,14 +272,20 @@ class DiT3D(nn.Module):
             target: block indices (B, X, Y, Z), or (B, N, p^3) with ``tokens``: return the
                 per-voxel cross-entropy instead of the logits.
             expected: return ``softmax(logits) @ E`` (the clean-sample estimate) instead.
+            features: return the token features (B, N, H) that the output layer maps to logits
+                (:meth:`head_logits`, :meth:`head_expected`); the layer is linear, so mixing
+                features for guidance is mixing logits.
 
         Returns:
             Logits (B, X, Y, Z, V) / (B, N, p^3 V); with ``target`` losses (B, X, Y, Z) /
-            (B, N, p^3); with ``expected`` embeddings shaped like ``x_t``.
+            (B, N, p^3); with ``expected`` embeddings shaped like ``x_t``; with ``features``
+            (B, N, H).
         """
         x_tok = x_t if tokens else self.to_tokens(x_t)
         sc_tok = self_cond if (tokens or self_cond is None) else self.to_tokens(self_cond)
         h = self._features(x_tok, t, labels, sc_tok)  # (B, N, H)
+        if features:
+            return h
         b, n = h.shape[:2]
         lin, v = self.final_linear, self.cfg.vocab_size
         fused = self.voxel_bias is None and fused_ok(h, lin.weight)
@@ -287,17 +294,14 @@ class DiT3D(nn.Module):
             if fused:
                 loss = head_cross_entropy(h.reshape(b * n, -1), lin.weight, lin.bias, tgt.reshape(b * n, -1), v)
             else:
-                y = self._head(h).float()  # (B, N, p^3 V)
+                y = self.head_logits(h).float()  # (B, N, p^3 V)
                 loss = F.cross_entropy(y.reshape(-1, v), tgt.reshape(-1), reduction="none")
             loss = loss.view(b, n, -1)  # (B, N, p^3)
             return loss if tokens else self.from_tokens(loss).squeeze(-1)
-        if expected and fused and not torch.is_grad_enabled():
-            est = head_expected(h.reshape(b * n, -1), lin.weight, lin.bias, self.codec.embedding()).view(b, n, -1)
-            return est if tokens else self.from_tokens(est)
-        y = self._head(h)  # (B, N, p^3 V)
         if expected:
-            est = self.codec.expected(y.view(b, n, -1, v)).view(b, n, -1)  # (B, N, p^3 d)
+            est = self.head_expected(h)  # (B, N, p^3 d)
             return est if tokens else self.from_tokens(est)
+        y = self.head_logits(h)  # (B, N, p^3 V)
         return y if tokens else self.from_tokens(y)
 
     def _features(self, x_tok: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None,
@@ -323,7 +327,17 @@ class DiT3D(nn.Module):
         shift, scale = self.final_ada(c).chunk(2, dim=1)  # (B, H) each
         return _modulate(self.final_norm(x), shift, scale)  # (B, N, H)
 
-    def _head(self, h: torch.Tensor) -> torch.Tensor:
+    def head_expected(self, h: torch.Tensor) -> torch.Tensor:
+        """(B, N, H) features -> (B, N, p^3 d) expected embedding ``softmax(logits) @ E`` (fused on
+        CPU without gradient: the logits are never stored whole)."""
+        b, n = h.shape[:2]
+        lin = self.final_linear
+        if self.voxel_bias is None and fused_ok(h, lin.weight) and not torch.is_grad_enabled():
+            return head_expected(h.reshape(b * n, -1), lin.weight, lin.bias, self.codec.embedding()).view(b, n, -1)
+        y = self.head_logits(h)  # (B, N, p^3 V)
+        return self.codec.expected(y.view(b, n, -1, self.cfg.vocab_size)).view(b, n, -1)
+
+    def head_logits(self, h: torch.Tensor) -> torch.Tensor:
         """(B, N, H) features -> (B, N, p^3 V) logits."""
         if self.voxel_bias is None:
             return self.final_linear(h)

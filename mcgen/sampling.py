@@ -12,6 +12,7 @@ computed before the loop, so each step costs two or three tensor ops outside the
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterator, Sequence
 
@@ -142,61 +143,80 @@ def run_sampler(steps: Iterator[tuple[int, torch.Tensor]], progress: Callable[[i
 class ModelDenoiser:
     """Wraps the DiT as a ``(x_t, t) -> x0_hat`` denoiser with self-conditioning and CFG.
 
-    Logits are those of :meth:`GaussianDiffusion.model_logits`. Guidance mixes them:
-    ``uncond + guidance * (cond - uncond)``; the conditional and null halves run as one doubled batch. ``last_logits`` keeps the final step's logits for argmax.
+    Logits are those of :meth:`GaussianDiffusion.model_logits`. Guidance mixes them,
+    ``uncond + guidance * (cond - uncond)``, with the conditional and null halves run as one
+    doubled batch; because the output layer is linear the mix is done on its input features
+    (H channels per token instead of p^3 V), and on CPU the estimate ``softmax @ E`` is then
+    computed without storing the logits. ``last_logits`` gives the final step's logits (argmax).
 
     Args:
         model: a :class:`mcgen.model.DiT3D` (eval mode is the caller's choice).
         diffusion: the schedule (adds the exact likelihood logits, as in training).
         labels: (B,) label indices or ``None`` (null label / unconditional).
         guidance: classifier-free guidance scale; 1 = plain conditional.
-        autocast: run the network under bf16 autocast (CUDA).
+        autocast: run the network under bf16 autocast (CUDA); the output layer runs in float32.
         tokens: ``x_t`` and everything returned are in the model's token layout (B, N, p^3 d)
-            (:meth:`mcgen.model.DiT3D.to_tokens`), which saves a reordering copy of the logits per step.
+            (:meth:`mcgen.model.DiT3D.to_tokens`), which saves reordering copies every step.
     """
 
     def __init__(self, model: torch.nn.Module, diffusion: GaussianDiffusion, labels: torch.Tensor | None = None,
                  guidance: float = 1.0, autocast: bool = False, tokens: bool = False) -> None:
         self.model, self.diffusion, self.labels = model, diffusion, labels
         self.guidance, self.autocast, self.tokens = float(guidance), autocast, tokens
-        self.codec, self.cfg = unwrap(model).codec, unwrap(model).cfg
+        self.raw = unwrap(model)
+        self.codec, self.cfg = self.raw.codec, self.raw.cfg
         self.prev: torch.Tensor | None = None
-        self.last_logits: torch.Tensor | None = None
+        self._last: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None  # features, x_t, t
         self._guided = labels is not None and self.guidance != 1.0 and self.cfg.num_labels > 0
 
-    def _net(self, x: torch.Tensor, t: torch.Tensor, labels, sc) -> torch.Tensor:
-        if self.autocast:
-            with torch.autocast(x.device.type, dtype=torch.bfloat16):
-                return self.model(x, t, labels, sc, tokens=self.tokens)
-        return self.model(x, t, labels, sc, tokens=self.tokens)
+    def _features(self, x: torch.Tensor, t: torch.Tensor, labels, sc) -> torch.Tensor:
+        ctx = torch.autocast(x.device.type, dtype=torch.bfloat16) if self.autocast else contextlib.nullcontext()
+        with ctx:
+            return self.model(x, t, labels, sc, tokens=True, features=True)  # (B, N, H)
+
+    def _logits(self, h: torch.Tensor, x_tok: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        logits = self.raw.head_logits(h).float()  # (B, N, p^3 V)
+        if self.diffusion.cfg.likelihood_logits:  # same for both CFG halves, so added once
+            logits = self.diffusion.add_likelihood_(logits, self.codec, x_tok, t)
+        return logits
 
     def __call__(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        x_tok = x_t if self.tokens else self.raw.to_tokens(x_t)
         sc = self.prev if self.cfg.self_condition else None
+        if sc is not None and not self.tokens:
+            sc = self.raw.to_tokens(sc)
         if self._guided:
             null = torch.full_like(self.labels, self.cfg.num_labels)
-            both = self._net(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([self.labels, null]),
-                             None if sc is None else torch.cat([sc, sc]))  # (2B, X, Y, Z, V)
+            both = self._features(torch.cat([x_tok, x_tok]), torch.cat([t, t]), torch.cat([self.labels, null]),
+                                  None if sc is None else torch.cat([sc, sc]))  # (2B, N, H)
             cond, uncond = both.float().chunk(2)
-            logits = torch.lerp(uncond, cond, self.guidance)
+            h = torch.lerp(uncond, cond, self.guidance)
         else:
-            logits = self._net(x_t, t, self.labels, sc).float()
-        if self.diffusion.cfg.likelihood_logits:  # same for both CFG halves, so added once
-            logits = self.diffusion.add_likelihood_(logits, self.codec, x_t, t)
-        self.last_logits = logits
-        if self.tokens:  # (B, N, p^3 V) -> per voxel (B, N, p^3, V) -> (B, N, p^3 d)
-            b, n = logits.shape[:2]
-            self.prev = self.codec.expected(logits.view(b, n, -1, self.cfg.vocab_size)).view(b, n, -1)
+            h = self._features(x_tok, t, self.labels, sc).float()
+        self._last = (h, x_tok, t)
+        if self.diffusion.cfg.likelihood_logits:
+            b, n = h.shape[:2]
+            logits = self._logits(h, x_tok, t).view(b, n, -1, self.cfg.vocab_size)
+            est = self.codec.expected(logits).view(b, n, -1)
         else:
-            self.prev = self.codec.expected(logits)  # (B, X, Y, Z, d)
+            est = self.raw.head_expected(h)  # (B, N, p^3 d)
+        self.prev = est if self.tokens else self.raw.from_tokens(est)
         return self.prev
+
+    @property
+    def last_logits(self) -> torch.Tensor | None:
+        """The last step's logits, in this denoiser's layout ((B, N, p^3 V) or (B, X, Y, Z, V))."""
+        if self._last is None:
+            return None
+        logits = self._logits(*self._last)
+        return logits if self.tokens else self.raw.from_tokens(logits)
 
     def blocks(self) -> torch.Tensor:
         """Argmax of the last logits as block indices (B, X, Y, Z), in grid layout."""
-        if not self.tokens:
-            return self.last_logits.argmax(dim=-1)
-        b, n = self.last_logits.shape[:2]
-        idx = self.last_logits.view(b, n, -1, self.cfg.vocab_size).argmax(dim=-1)  # (B, N, p^3)
-        return unwrap(self.model).from_tokens(idx).squeeze(-1)
+        logits = self._logits(*self._last)  # (B, N, p^3 V)
+        b, n = logits.shape[:2]
+        idx = logits.view(b, n, -1, self.cfg.vocab_size).argmax(dim=-1)  # (B, N, p^3)
+        return self.raw.from_tokens(idx).squeeze(-1)
 
 
 def _model_device(model: torch.nn.Module) -> torch.device:
