@@ -31,7 +31,8 @@ from mcgen.fsutil import atomic_write_bytes
 from mcgen.model import DiT3D, ModelConfig, build_model
 
 FORMAT = "mcgen.checkpoint"
-FORMAT_VERSION = 1
+# 2: the model config gained ``activation`` (format 1 checkpoints load with the tanh GELU they used)
+FORMAT_VERSION = 2
 _PREFIXES = ("_orig_mod.", "module.")
 _PLAIN = (bool, int, float, str, type(None), torch.Tensor, torch.dtype, torch.device)
 

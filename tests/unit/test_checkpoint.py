@@ -109,6 +109,16 @@ def test_not_a_checkpoint(tmp_path: Path) -> None:
     _one_line_error(tmp_path, "not a file")
 
 
+def test_format_1_checkpoints_still_load_with_their_tanh_gelu(tmp_path: Path) -> None:
+    p = tmp_path / "ck.pt"
+    _save(p)
+    old_cfg = {k: v for k, v in CFG.to_dict().items() if k != "activation"}
+    _tamper(p, format_version=1, model_config=old_cfg)
+    ck = load_checkpoint(p)
+    assert ck.model_cfg.activation == "gelu_tanh"
+    assert ck.build_model("cpu").blocks[0].mlp[1].approximate == "tanh"
+
+
 def test_newer_format_is_refused(tmp_path: Path) -> None:
     p = tmp_path / "ck.pt"
     _save(p)
