@@ -51,6 +51,7 @@ def test_noise_fails_the_targets(folders, capsys):
     (["--samples", "{d}/generated", "--checkpoint", "x.pt", "--reference", "{d}/dataset"], 2, "exactly one of"),
     (["--samples", "{d}/missing", "--reference", "{d}/dataset"], 3, "no such file"),
     (["--samples", "{d}/generated", "--reference", "{d}/empty"], 3, "holds no structures"),
+    (["--samples", "{d}/generated", "--reference", "{d}/dataset", "--label", "house"], 2, "only go with --checkpoint"),
 ])
 def test_bad_input_is_one_clear_line(folders, capsys, args, code, msg):
     (folders / "empty").mkdir(exist_ok=True)
@@ -81,3 +82,33 @@ def test_evaluate_generates_from_a_checkpoint(folders, tmp_path, capsys):
     rep = json.loads(out.read_text())
     assert rep["n_samples"] == 3 and rep["samples_source"] == str(ckpt)
     assert len(list(saved.glob("sample_*.json"))) == 3
+
+
+def test_a_conditional_checkpoint_is_evaluated_on_every_class_and_cleaned(folders, tmp_path, capsys):
+    import torch
+
+    from mcgen.checkpoint import save_checkpoint
+    from mcgen.diffusion import DiffusionConfig
+    from mcgen.grid import load_json
+    from mcgen.model import ModelConfig, build_model
+    from mcgen.vocab import DEFAULT_VOCAB
+
+    torch.manual_seed(0)
+    cfg = ModelConfig(preset="tiny", num_labels=2, depth=1)
+    model = build_model(cfg)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    ckpt = tmp_path / "latest.pt"
+    save_checkpoint(ckpt, model_cfg=cfg, diffusion_cfg=DiffusionConfig(), vocabulary=list(DEFAULT_VOCAB.states),
+                    label_names=["house", "tower"], ema_state=model.state_dict(), step=7)
+    saved = tmp_path / "gen"
+    rc = run(["evaluate", "--checkpoint", str(ckpt), "-n", "3", "--steps", "2", "--device", "cpu", "--guidance", "2",
+              "--cleanup", "largest", "-r", str(folders / "dataset"), "--save-samples", str(saved),
+              "--no-features", "--bootstrap", "0"])
+    assert rc == 0, capsys.readouterr().err
+    grids = [load_json(saved / f"sample_000{i}.json") for i in range(3)]
+    assert [g.meta["label"] for g in grids] == ["house", "tower", "house"]
+    assert all(g.meta["cleanup"] == "largest" for g in grids)
+    assert run(["evaluate", "--checkpoint", str(ckpt), "-r", str(folders / "dataset"), "--label", "castle"]) == 3
+    assert "unknown label 'castle'" in capsys.readouterr().err
