@@ -80,3 +80,30 @@ def test_checkpoints_without_an_activation_field_keep_the_tanh_gelu() -> None:
     assert ModelConfig.from_dict(d).activation == "gelu_tanh"
     model = build_model(ModelConfig.from_dict(d))
     assert model.blocks[0].mlp[1].approximate == "tanh"
+
+
+def test_training_loss_and_gradients_are_the_same_on_the_plain_path(monkeypatch) -> None:
+    """CUDA and autocast use the plain head: same loss and gradients as the fused one."""
+    from mcgen import model as model_module  # noqa: PLC0415
+    from mcgen.diffusion import DiffusionConfig, GaussianDiffusion, training_loss  # noqa: PLC0415
+
+    torch.manual_seed(0)
+    model = build_model(ModelConfig(preset="tiny", depth=1, num_labels=2))
+    torch.nn.init.normal_(model.final_linear.weight, std=0.1)
+    diffusion = GaussianDiffusion(DiffusionConfig())
+    blocks = torch.randint(model.cfg.vocab_size, (4, 16, 16, 16), generator=torch.Generator().manual_seed(1))
+    labels = torch.tensor([0, 1, 2, 0])
+
+    def loss_and_grads():
+        model.zero_grad()
+        loss = training_loss(model, diffusion, blocks, labels, generator=torch.Generator().manual_seed(5))
+        loss.backward()
+        return loss.detach(), [p.grad.clone() for p in model.parameters() if p.grad is not None]
+
+    fused_loss, fused_grads = loss_and_grads()
+    monkeypatch.setattr(model_module, "fused_ok", lambda h, w: False)
+    plain_loss, plain_grads = loss_and_grads()
+    torch.testing.assert_close(fused_loss, plain_loss, rtol=1e-5, atol=1e-6)
+    assert len(fused_grads) == len(plain_grads)
+    for a, b in zip(fused_grads, plain_grads):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
