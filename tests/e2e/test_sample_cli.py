@@ -6,31 +6,17 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 
-from mcgen.checkpoint import save_checkpoint
 from mcgen.cli import run
-from mcgen.diffusion import DiffusionConfig
 from mcgen.generate import generate, resolve_device
 from mcgen.grid import load_json
-from mcgen.model import ModelConfig, build_model
-from mcgen.vocab import DEFAULT_VOCAB
+from tests.model_helpers import random_checkpoint
 
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small conditional model with random (non-zero) weights, so samples hold blocks."""
-    torch.manual_seed(0)
-    cfg = ModelConfig(preset="tiny", num_labels=2, depth=1)
-    model = build_model(cfg)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(torch.randn_like(p) * 0.05)
-        model.final_linear.bias.view(-1, cfg.vocab_size)[:, 0] += 3.0  # mostly air, like a real model
-    path = tmp_path_factory.mktemp("ck") / "latest.pt"
-    save_checkpoint(path, model_cfg=cfg, diffusion_cfg=DiffusionConfig(), vocabulary=list(DEFAULT_VOCAB.states),
-                    label_names=["house", "tower"], ema_state=model.state_dict(), step=123)
-    return path
+    return random_checkpoint(tmp_path_factory.mktemp("ck") / "latest.pt", step=123, air_bias=3.0)
 
 
 def _sample(ck: Path, out: Path, *extra: str) -> int:

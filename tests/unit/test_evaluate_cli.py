@@ -85,23 +85,10 @@ def test_evaluate_generates_from_a_checkpoint(folders, tmp_path, capsys):
 
 
 def test_a_conditional_checkpoint_is_evaluated_on_every_class_and_cleaned(folders, tmp_path, capsys):
-    import torch
-
-    from mcgen.checkpoint import save_checkpoint
-    from mcgen.diffusion import DiffusionConfig
     from mcgen.grid import load_json
-    from mcgen.model import ModelConfig, build_model
-    from mcgen.vocab import DEFAULT_VOCAB
+    from tests.model_helpers import random_checkpoint
 
-    torch.manual_seed(0)
-    cfg = ModelConfig(preset="tiny", num_labels=2, depth=1)
-    model = build_model(cfg)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.add_(torch.randn_like(p) * 0.05)
-    ckpt = tmp_path / "latest.pt"
-    save_checkpoint(ckpt, model_cfg=cfg, diffusion_cfg=DiffusionConfig(), vocabulary=list(DEFAULT_VOCAB.states),
-                    label_names=["house", "tower"], ema_state=model.state_dict(), step=7)
+    ckpt = random_checkpoint(tmp_path / "latest.pt")
     saved = tmp_path / "gen"
     rc = run(["evaluate", "--checkpoint", str(ckpt), "-n", "3", "--steps", "2", "--device", "cpu", "--guidance", "2",
               "--cleanup", "largest", "-r", str(folders / "dataset"), "--save-samples", str(saved),
