@@ -167,7 +167,8 @@ class DiTBlock(nn.Module):
         self.proj = nn.Linear(hidden, hidden)
         self.norm2 = nn.LayerNorm(hidden, elementwise_affine=False, eps=1e-6)
         inner = int(hidden * mlp_ratio)
-        self.mlp = nn.Sequential(nn.Linear(hidden, inner), nn.GELU(approximate=ACTIVATIONS[activation]), nn.Linear(inner, hidden))
+        self.mlp = nn.Sequential(nn.Linear(hidden, inner), nn.GELU(approximate=ACTIVATIONS[activation]),
+                                 nn.Linear(inner, hidden))
         self.ada = nn.Linear(hidden, 6 * hidden)
 
     def forward(self, x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:

@@ -43,7 +43,8 @@ def test_largest_mode_keeps_the_biggest_grounded_piece_only() -> None:
 
 def test_cleaned_samples_pass_the_plausibility_checks_they_failed() -> None:
     raw = _scene()
-    batch = lambda g: GridBatch(g.remap([AIR, STONE, PLANKS]).astype(np.int32)[None], [AIR, STONE, PLANKS])  # noqa: E731
+    states = [AIR, STONE, PLANKS]
+    batch = lambda g: GridBatch(g.remap(states).astype(np.int32)[None], states)  # noqa: E731
     assert not plausibility(batch(raw))["plausible"][0]
     floating = plausibility(batch(cleanup(raw, "floating")[0]))
     assert floating["unsupported"][0] == 0 and not floating["connected"][0]  # the post is a second piece
