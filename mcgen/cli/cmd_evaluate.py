@@ -76,7 +76,7 @@ def evaluate_command(
     save_samples: Path | None = typer.Option(None, "--save-samples", help="With --checkpoint: also write the samples (voxel JSON) here."),
     label: str | None = typer.Option(None, "--label", help="With --checkpoint: class label, or 'all' (the default for conditional models: every class in turn)."),
     guidance: float | None = typer.Option(None, "--guidance", help="With --checkpoint: classifier-free guidance scale."),
-    clean: str = typer.Option("floating", "--cleanup", help="With --checkpoint: post-sampling clean-up (floating, largest or none = the raw model output)."),
+    clean: str = typer.Option("floating", "--cleanup", help="With --checkpoint: post-sampling clean-up, as in `mcgen sample` (floating, largest or none = the raw model output)."),
 ) -> None:
     """Compare generated structures with the reference set: plausibility, distribution distances,
     learned-feature distances, novelty and diversity, each with its real-vs-real baseline."""

@@ -22,6 +22,11 @@ def _write_sheet(grids: list, out_dir: Path) -> Path | None:
     return path
 
 
+CLEANUP_HELP = ("After sampling, each structure is first lowered onto the ground, then: floating (drop blocks "
+                "with no path to the ground), largest (keep only the biggest connected piece) or none (the raw "
+                "model output, not lowered).")
+
+
 def _check_cleanup(clean: str) -> None:
     from mcgen.cleanup import CLEANUPS  # noqa: PLC0415
 
@@ -41,7 +46,7 @@ def sample_cmd(
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Structures per network batch."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N or mps."),
     model_size: str | None = typer.Option(None, "--model-size", help="Optional check: must match the checkpoint's preset."),
-    clean: str = typer.Option("floating", "--cleanup", help="After sampling: floating (drop blocks with no path to the ground), largest (keep only the biggest grounded piece) or none (the raw model output)."),
+    clean: str = typer.Option("floating", "--cleanup", help=CLEANUP_HELP),
 ) -> None:
     """Generate structures with a trained model; writes voxel JSON files and a preview sheet."""
     from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415 - torch is imported on demand

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from mcgen.cli.cmd_model import CLEANUP_HELP, _check_cleanup
 from mcgen.cli.common import out, say
 from mcgen.errors import ConfigError, UsageError
 
@@ -94,12 +95,10 @@ def build_cmd(
     dry_run: bool = typer.Option(False, "--dry-run", help="Generate and show what would change; write nothing to the world."),
     no_backup: bool = typer.Option(False, "--no-backup", help="Do not keep a backup in the save's mcgen_backups/."),
     create_chunks: bool = typer.Option(False, "--create-chunks", help="Also write into chunks the game has not generated."),
-    clean: str = typer.Option("floating", "--cleanup", help="After sampling: floating (drop blocks with no path to the ground), largest (keep only the biggest grounded piece) or none (the raw model output)."),
+    clean: str = typer.Option("floating", "--cleanup", help=CLEANUP_HELP),
 ) -> None:
     """Generate buildings with a checkpoint and put them into a world, each on the ground."""
     from mcgen.world import place_buildings, resolve_world  # noqa: PLC0415
-
-    from mcgen.cli.cmd_model import _check_cleanup  # noqa: PLC0415
 
     _check_cleanup(clean)
     at_xyz = _at(at)
