@@ -88,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     reference = [g for _, g in iter_structures(a.reference)]
     device = resolve_device(a.device)
     t0 = time.perf_counter()
-    a.label = evaluation_label(load_checkpoint(ckpt), a.label)
-    raw = generate(ckpt, a.num_samples, sampler=a.sampler, num_steps=a.steps, seed=a.seed, device=str(device),
+    ck = load_checkpoint(ckpt)
+    a.label = evaluation_label(ck, a.label)
+    raw = generate(ck, a.num_samples, sampler=a.sampler, num_steps=a.steps, seed=a.seed, device=str(device),
                    label=a.label, guidance=a.guidance, clean="none")
     sample_s = time.perf_counter() - t0
     mode = a.cleanup or DEFAULT_CLEANUP

@@ -70,7 +70,8 @@ def largest_piece(solid: np.ndarray) -> np.ndarray:
         seen[start] = True
         piece, stack = [int(start)], [int(start)]
         while stack:  # depth-first walk; O(blocks), fine for 16^3 and 32^3 samples
-            x, y, z = np.unravel_index(stack.pop(), shape)
+            x, rest = divmod(stack.pop(), shape[1] * shape[2])
+            y, z = divmod(rest, shape[2])
             for dx, dy, dz in _NEIGHBOURS:
                 nx, ny, nz = x + dx, y + dy, z + dz
                 if 0 <= nx < shape[0] and 0 <= ny < shape[1] and 0 <= nz < shape[2]:

@@ -148,15 +148,17 @@ class GaussianDiffusion:
         ``-|x_t - sqrt(ab) e_v|^2 / (2 (1 - ab)) = sqrt(ab) / (1 - ab) x_t . e_v + const``, because
         every codec row has the same norm: (B, X, Y, Z, d), (B,) -> (B, X, Y, Z, V) float32.
         """
+        return self._likelihood_input(x_t, t) @ codec.embedding().float().T  # (B, X, Y, Z, V)
+
+    def _likelihood_input(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        """``sqrt(ab_t) / (1 - ab_t) * x_t`` in float32, any layout with the batch first."""
         ab = self.alpha_bar.to(device=x_t.device, dtype=torch.float32)[t]  # (B,)
-        scale = (ab.sqrt() / (1 - ab)).view((-1,) + (1,) * (x_t.dim() - 1))
-        return (x_t.float() * scale) @ codec.embedding().float().T  # (B, X, Y, Z, V)
+        return x_t.float() * (ab.sqrt() / (1 - ab)).view((-1,) + (1,) * (x_t.dim() - 1))
 
     def add_likelihood_(self, logits: torch.Tensor, codec: torch.nn.Module, x_t: torch.Tensor,
                         t: torch.Tensor) -> torch.Tensor:
         """``logits + likelihood_logits(codec, x_t, t)`` as one fused matmul-add (in place if allowed)."""
-        ab = self.alpha_bar.to(device=x_t.device, dtype=torch.float32)[t]  # (B,)
-        xs = x_t.float() * (ab.sqrt() / (1 - ab)).view((-1,) + (1,) * (x_t.dim() - 1))  # like x_t
+        xs = self._likelihood_input(x_t, t)  # like x_t
         e_t = codec.embedding().float().T  # (d, V)
         flat = logits.reshape(-1, e_t.shape[1])  # (B X Y Z, V), either layout
         if logits.requires_grad:
@@ -256,16 +258,15 @@ def training_loss(
                 lab = labels[:k] if labels is not None else None
                 if diffusion.cfg.likelihood_logits:
                     logits = diffusion.model_logits(model, x_t[:k], t[:k], lab, None, tokens=True)
-                    est = raw.codec.expected(logits.view(k, logits.shape[1], -1, raw.codec.vocab_size))
+                    est = raw.expected_from_logits(logits)  # (k, N, p^3 d)
                 else:
                     est = model(x_t[:k], t[:k], lab, None, tokens=True, expected=True)
-                self_cond[:k] = est.reshape(k, x0.shape[1], -1).to(x0.dtype)
+                self_cond[:k] = est.to(x0.dtype)
     if not diffusion.cfg.likelihood_logits and diffusion.cfg.mse_weight == 0:
         return model(x_t, t, labels, self_cond, tokens=True, target=blocks).mean()
     logits = diffusion.model_logits(model, x_t, t, labels, self_cond, tokens=True)  # (B, N, p^3 V)
     v = raw.codec.vocab_size
     loss = F.cross_entropy(logits.reshape(-1, v), blocks.reshape(-1))
     if diffusion.cfg.mse_weight > 0:
-        x0_hat = raw.codec.expected(logits.view(b, blocks.shape[1], -1, v)).flatten(2)  # (B, N, p^3 d)
-        loss = loss + diffusion.cfg.mse_weight * F.mse_loss(x0_hat, x0.float())
+        loss = loss + diffusion.cfg.mse_weight * F.mse_loss(raw.expected_from_logits(logits), x0.float())
     return loss

@@ -289,10 +289,9 @@ class DiT3D(nn.Module):
             return h
         b, n = h.shape[:2]
         lin, v = self.final_linear, self.cfg.vocab_size
-        fused = self.voxel_bias is None and fused_ok(h, lin.weight)
         if target is not None:
             tgt = target if tokens else self.to_tokens(target)  # (B, N, p^3)
-            if fused:
+            if self._fused(h):
                 loss = head_cross_entropy(h.reshape(b * n, -1), lin.weight, lin.bias, tgt.reshape(b * n, -1), v)
             else:
                 y = self.head_logits(h).float()  # (B, N, p^3 V)
@@ -333,10 +332,18 @@ class DiT3D(nn.Module):
         CPU without gradient: the logits are never stored whole)."""
         b, n = h.shape[:2]
         lin = self.final_linear
-        if self.voxel_bias is None and fused_ok(h, lin.weight) and not torch.is_grad_enabled():
+        if self._fused(h) and not torch.is_grad_enabled():
             return head_expected(h.reshape(b * n, -1), lin.weight, lin.bias, self.codec.embedding()).view(b, n, -1)
-        y = self.head_logits(h)  # (B, N, p^3 V)
-        return self.codec.expected(y.view(b, n, -1, self.cfg.vocab_size)).view(b, n, -1)
+        return self.expected_from_logits(self.head_logits(h))
+
+    def expected_from_logits(self, logits: torch.Tensor) -> torch.Tensor:
+        """Token-layout logits (B, N, p^3 V) -> expected embedding (B, N, p^3 d), per voxel."""
+        b, n = logits.shape[:2]
+        return self.codec.expected(logits.view(b, n, -1, self.cfg.vocab_size)).view(b, n, -1)
+
+    def _fused(self, h: torch.Tensor) -> bool:
+        """Whether the output layer can use :mod:`mcgen.voxel_head`'s fused paths for ``h``."""
+        return self.voxel_bias is None and fused_ok(h, self.final_linear.weight)
 
     def head_logits(self, h: torch.Tensor) -> torch.Tensor:
         """(B, N, H) features -> (B, N, p^3 V) logits."""

@@ -195,9 +195,7 @@ class ModelDenoiser:
             h = self._features(x_tok, t, self.labels, sc).float()
         self._last = (h, x_tok, t)
         if self.diffusion.cfg.likelihood_logits:
-            b, n = h.shape[:2]
-            logits = self._logits(h, x_tok, t).view(b, n, -1, self.cfg.vocab_size)
-            est = self.codec.expected(logits).view(b, n, -1)
+            est = self.raw.expected_from_logits(self._logits(h, x_tok, t))  # (B, N, p^3 d)
         else:
             est = self.raw.head_expected(h)  # (B, N, p^3 d)
         self.prev = est if self.tokens else self.raw.from_tokens(est)

@@ -91,9 +91,9 @@ def evaluate_command(
     if checkpoint is None and (label is not None or guidance is not None):
         raise UsageError("--label and --guidance only go with --checkpoint")
     if checkpoint is not None:
-        from mcgen.cli.cmd_model import _check_cleanup
+        from mcgen.cli.cmd_model import check_cleanup
 
-        _check_cleanup(clean)
+        check_cleanup(clean)
         smp = _generate(checkpoint, num_samples, seed, device, steps, label, guidance, clean)
     else:
         smp = _read_all(samples, "--samples")

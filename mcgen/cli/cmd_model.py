@@ -27,7 +27,8 @@ CLEANUP_HELP = ("After sampling, each structure is first lowered onto the ground
                 "model output, not lowered).")
 
 
-def _check_cleanup(clean: str) -> None:
+def check_cleanup(clean: str) -> None:
+    """Refuse an unknown ``--cleanup`` value as a usage error (sample, build and evaluate share it)."""
     from mcgen.cleanup import CLEANUPS  # noqa: PLC0415
 
     if clean not in CLEANUPS:
@@ -62,7 +63,7 @@ def sample_cmd(
                           f"{ck.model_cfg.preset!r}; the model is rebuilt from the checkpoint, drop the flag")
     dev = resolve_device(device)
     label_index(ck, label)
-    _check_cleanup(clean)
+    check_cleanup(clean)
     if sampler not in ("ddim", "ddpm"):
         raise UsageError(f"--sampler must be ddim or ddpm, got {sampler!r}")
     make_timesteps(ck.diffusion_cfg.timesteps, num_steps)  # validates --num-steps before any work

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from mcgen.cli.cmd_model import CLEANUP_HELP, _check_cleanup
+from mcgen.cli.cmd_model import CLEANUP_HELP, check_cleanup
 from mcgen.cli.common import out, say
 from mcgen.errors import ConfigError, UsageError
 
@@ -100,7 +100,7 @@ def build_cmd(
     """Generate buildings with a checkpoint and put them into a world, each on the ground."""
     from mcgen.world import place_buildings, resolve_world  # noqa: PLC0415
 
-    _check_cleanup(clean)
+    check_cleanup(clean)
     at_xyz = _at(at)
     if at_xyz is not None and near_spawn:
         raise UsageError("use either --at or --near-spawn, not both")
