@@ -1,14 +1,16 @@
 """Sampling speed: time per structure for `tiny` and `small` at batch 1 and 16, and where the time goes.
 
-Three shares of the total: the network trunk (``DiT3D.forward``, which the sampler asks for token
-features), the output head (the guidance mix, the output layer and ``softmax @ E``, i.e. the rest
-of the denoiser call), and the sampler overhead (everything outside the denoiser: DDIM arithmetic,
-noise, Python, the final logits and argmax).
+Three shares of the total, for each objective: the network trunk (``DiT3D.forward``, which the
+samplers ask for token features), the output head (``DiT3D.head_logits`` / ``head_expected``: the
+output layer, and for the Gaussian model ``softmax @ E``), and the sampler overhead (everything
+else: the guidance mix, DDIM arithmetic and noise, or the masked sampler's softmax, draws,
+occupancy-first candidates and ordering; Python; the final decode).
 
     python benchmarks/sample_speed.py [--device auto] [--steps 50] [--presets tiny small]
+                                      [--objectives gaussian masked] [--patches 4 2]
 
 Random weights (the network's cost does not depend on what it learned). Times are measured around
-``DiT3D.forward`` and ``ModelDenoiser.__call__`` (CUDA is synchronised around each call).
+those model methods (CUDA is synchronised around each call).
 """
 
 from __future__ import annotations
@@ -22,11 +24,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mcgen.diffusion import DiffusionConfig, GaussianDiffusion  # noqa: E402
 from mcgen.generate import resolve_device  # noqa: E402
 from mcgen.model import ModelConfig, build_model, count_parameters  # noqa: E402
-from mcgen import sampling  # noqa: E402
-from mcgen.sampling import sample  # noqa: E402
+from mcgen.objectives import make_objective, objective_config  # noqa: E402
 
 
 class NetTimer:
@@ -50,31 +50,33 @@ class NetTimer:
         return out
 
 
-def bench(preset: str, batch: int, steps: int, device: torch.device, repeats: int) -> str:
+def bench(preset: str, batch: int, steps: int, device: torch.device, repeats: int, objective: str = "gaussian",
+          patch: int | None = None) -> str:
     torch.manual_seed(0)
-    model = build_model(ModelConfig(preset=preset)).to(device).eval()
+    obj = make_objective(objective_config(objective, {}))
+    model = build_model(ModelConfig(preset=preset, patch_size=patch, **obj.model_options())).to(device).eval()
     with torch.no_grad():  # leave the zero init so every layer does real work
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.02)
-    diffusion = GaussianDiffusion(DiffusionConfig())
     timer = NetTimer(model, "forward", device)
-    den_timer = NetTimer(sampling.ModelDenoiser, "__call__", device)
-    sample(model, diffusion, batch, num_steps=min(steps, 5), generator=torch.Generator().manual_seed(0))  # warm-up
-    timer.seconds = den_timer.seconds = 0.0
+    heads = [NetTimer(model, name, device) for name in ("head_logits", "head_expected")]
+    obj.sample(model, batch, sampler=obj.default_sampler, num_steps=min(steps, 5), seed=0, device=device)  # warm-up
+    timer.seconds = 0.0
+    for h in heads:
+        h.seconds = 0.0
     if device.type == "cuda":
         torch.cuda.synchronize()
     t0 = time.perf_counter()
     for r in range(repeats):
-        sample(model, diffusion, batch, num_steps=steps, generator=torch.Generator().manual_seed(r))
+        obj.sample(model, batch, sampler=obj.default_sampler, num_steps=steps, seed=r * batch, device=device)
     if device.type == "cuda":
         torch.cuda.synchronize()
     total = time.perf_counter() - t0
-    setattr(sampling.ModelDenoiser, "__call__", den_timer._fwd)
     per = total / (repeats * batch)
-    net, head = timer.seconds / total, (den_timer.seconds - timer.seconds) / total
-    return (f"{preset:6s} ({count_parameters(model) / 1e6:5.1f}M, patch {model.cfg.patch_size}) batch {batch:2d}: "
-            f"{per * 1000:8.1f} ms/structure ({steps} DDIM steps); network {net * 100:4.1f}%, "
-            f"output head {head * 100:4.1f}%, sampler overhead {(1 - net - head) * 100:4.1f}%")
+    net, head = timer.seconds / total, sum(h.seconds for h in heads) / total
+    return (f"{objective:8s} {preset:6s} ({count_parameters(model) / 1e6:5.1f}M, patch {model.cfg.patch_size}) "
+            f"batch {batch:2d}: {per * 1000:8.1f} ms/structure ({steps} {obj.default_sampler} steps); network "
+            f"{net * 100:4.1f}%, output head {head * 100:4.1f}%, sampler overhead {(1 - net - head) * 100:4.1f}%")
 
 
 def main() -> None:
@@ -84,12 +86,16 @@ def main() -> None:
     ap.add_argument("--presets", nargs="*", default=["tiny", "small"])
     ap.add_argument("--batches", nargs="*", type=int, default=[1, 16])
     ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--objectives", nargs="*", default=["gaussian", "masked"])
+    ap.add_argument("--patches", nargs="*", type=int, default=[0], help="patch edges (0 = the preset's)")
     args = ap.parse_args()
     device = resolve_device(args.device)
     print(f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}", flush=True)
-    for preset in args.presets:
-        for batch in args.batches:
-            print(bench(preset, batch, args.steps, device, args.repeats), flush=True)
+    for objective in args.objectives:
+        for preset in args.presets:
+            for patch in args.patches:
+                for batch in args.batches:
+                    print(bench(preset, batch, args.steps, device, args.repeats, objective, patch or None), flush=True)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from machine import describe_machine, machine_line  # noqa: E402
 
 from mcgen.cli import run as mcgen_run  # noqa: E402
-from mcgen.sampling import sample  # noqa: E402
 from trainer import dist  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
 from trainer.loop import _Run  # noqa: E402
@@ -70,11 +69,12 @@ def make_dataset(root: Path, count: int) -> Path:
     return root
 
 
-def bench_train(preset: str, args: argparse.Namespace, data: Path, device: torch.device, batch: int) -> dict:
+def bench_train(preset: str, args: argparse.Namespace, data: Path, device: torch.device, batch: int,
+                objective: str = "gaussian", patch: int = 0) -> dict:
     """Time ``args.steps`` trainer steps after warm-up; count their FLOPs in a second pass."""
     cfg = TrainConfig(data=str(data), out=tempfile.mkdtemp(prefix="mcgen-speed-"), model_size=preset,
-                      patch_size=args.patch or None, batch_size=batch, max_steps=10**6, sample_every=0, ckpt_every=0,
-                      device=str(device), amp=args.amp, compile=args.compile)
+                      patch_size=patch or None, batch_size=batch, max_steps=10**6, sample_every=0, ckpt_every=0,
+                      device=str(device), amp=args.amp, compile=args.compile, objective=objective)
     run = _Run(cfg, dist.DistInfo(), device, False)
     for s in range(args.warmup):
         run.train_step(s)
@@ -91,7 +91,7 @@ def bench_train(preset: str, args: argparse.Namespace, data: Path, device: torch
         for s in range(first, first + args.steps):
             run.train_step(s)
     flops = counter.get_total_flops()
-    return {"preset": preset, "patch": run.model_cfg.patch_size, "batch": batch, "tokens": run.model_cfg.tokens,
+    return {"objective": objective, "preset": preset, "patch": run.model_cfg.patch_size, "batch": batch, "tokens": run.model_cfg.tokens,
             "params_m": sum(p.numel() for p in run.model.parameters()) / 1e6,
             "step_ms": 1000 * seconds / args.steps, "it_s": args.steps / seconds,
             "samples_s": args.steps * batch / seconds, "flops_step": flops / args.steps,
@@ -99,14 +99,18 @@ def bench_train(preset: str, args: argparse.Namespace, data: Path, device: torch
 
 
 def bench_sample(run: _Run, n: int, steps: int, device: torch.device) -> float:
-    """Samples/s of DDIM with ``steps`` steps from the EMA model, ``n`` at a time."""
-    gen = torch.Generator().manual_seed(0)
-    sample(run.ema.module, run.diffusion, n, num_steps=steps, generator=gen, device=device)  # warm-up
+    """Samples/s of the objective's default sampler with ``steps`` steps from the EMA model, ``n`` at a time."""
+    obj = run.objective
+
+    def once(seed: int) -> None:
+        obj.sample(run.ema.module, n, sampler=obj.default_sampler, num_steps=steps, seed=seed, device=device)
+
+    once(0)  # warm-up
     _sync(device)
     t0 = time.perf_counter()
     reps = 0
     while reps < 2 or time.perf_counter() - t0 < 2.0:
-        sample(run.ema.module, run.diffusion, n, num_steps=steps, generator=gen, device=device)
+        once(reps)
         reps += 1
     _sync(device)
     return reps * n / (time.perf_counter() - t0)
@@ -116,14 +120,15 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--device", default="cpu")
     p.add_argument("--presets", nargs="+", default=["tiny", "small"])
-    p.add_argument("--patch", type=int, default=4, help="patch edge; 0 = the preset's default (MFU targets: 4)")
+    p.add_argument("--patch", type=int, nargs="+", default=[4], help="patch edges; 0 = the preset's default (MFU targets: 4)")
+    p.add_argument("--objectives", nargs="+", default=["gaussian", "masked"])
     p.add_argument("--batch", type=int, nargs="+", default=[8])
     p.add_argument("--steps", type=int, default=6)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = leave as is)")
     p.add_argument("--amp", default="auto")
     p.add_argument("--compile", action="store_true")
-    p.add_argument("--sample", action="store_true", help="also time DDIM-10 sampling")
+    p.add_argument("--sample", action="store_true", help="also time 10-step sampling (the objective's default sampler)")
     p.add_argument("--sample-n", type=int, default=8)
     p.add_argument("--json", type=Path, help="also write the results here")
     p.add_argument("--quick", action="store_true", help="fewer steps (CI / aggregator)")
@@ -141,20 +146,21 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         data = make_dataset(Path(tmp) / "ds", 32)
-        print(f"{'preset':6} {'patch':>5} {'batch':>5} {'params':>7} {'ms/step':>8} {'it/s':>6} {'samples/s':>9} "
-              f"{'GFLOP/step':>10} {'GFLOP/s':>8} {'MFU':>6}" + ("  DDIM-10 samples/s" if args.sample else ""))
-        for preset in args.presets:
-            for batch in args.batch:
-                r = bench_train(preset, args, data, device, batch)
-                r["mfu"] = r["flop_s"] / peak
-                if args.sample:
-                    r["ddim10_samples_s"] = bench_sample(r["run"], args.sample_n, 10, device)
-                del r["run"]
-                rows.append(r)
-                extra = f"  {r['ddim10_samples_s']:.1f}" if args.sample else ""
-                print(f"{preset:6} {r['patch']:>5} {batch:>5} {r['params_m']:>6.1f}M {r['step_ms']:>8.1f} "
-                      f"{r['it_s']:>6.2f} {r['samples_s']:>9.1f} {r['flops_step'] / 1e9:>10.2f} "
-                      f"{r['flop_s'] / 1e9:>8.1f} {100 * r['mfu']:>5.1f}%{extra}", flush=True)
+        print(f"{'objective':9} {'preset':6} {'patch':>5} {'batch':>5} {'params':>7} {'ms/step':>8} {'it/s':>6} "
+              f"{'samples/s':>9} {'GFLOP/step':>10} {'GFLOP/s':>8} {'MFU':>6}"
+              + ("  10-step samples/s" if args.sample else ""))
+        combos = [(o, pr, pa, b) for o in args.objectives for pr in args.presets for pa in args.patch for b in args.batch]
+        for objective, preset, patch, batch in combos:
+            r = bench_train(preset, args, data, device, batch, objective, patch)
+            r["mfu"] = r["flop_s"] / peak
+            if args.sample:
+                r["sample10_samples_s"] = bench_sample(r["run"], args.sample_n, 10, device)
+            del r["run"]
+            rows.append(r)
+            extra = f"  {r['sample10_samples_s']:.1f}" if args.sample else ""
+            print(f"{objective:9} {preset:6} {r['patch']:>5} {batch:>5} {r['params_m']:>6.1f}M {r['step_ms']:>8.1f} "
+                  f"{r['it_s']:>6.2f} {r['samples_s']:>9.1f} {r['flops_step'] / 1e9:>10.2f} "
+                  f"{r['flop_s'] / 1e9:>8.1f} {100 * r['mfu']:>5.1f}%{extra}", flush=True)
     if args.json:
         args.json.write_text(json.dumps({"peak_flop_s": peak, "amp": amp, "device": str(device), "rows": rows,
                                          "machine": describe_machine()}, indent=1))

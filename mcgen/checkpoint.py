@@ -3,13 +3,15 @@
 Layout (a dict saved with ``torch.save``)::
 
     {"format": "mcgen.checkpoint", "format_version": 1, "mcgen_version": "0.1.0",
-     "model_config": {...}, "diffusion_config": {...},
+     "model_config": {...}, "objective": "gaussian" | "masked", "diffusion_config": {...},
      "vocabulary": ["minecraft:air", ...], "label_names": ["house", ...],
      "ema": {param name: tensor}, "step": int,
      "train": {...} | None,      # trainer-owned resume state (tensors / plain values)
      "extra": {...} | None}
 
-Parameter names are the raw module's (``_orig_mod.`` / ``module.`` prefixes stripped).
+``diffusion_config`` holds the settings of the objective that ``objective`` names (``objective``
+is absent in format 1-2 checkpoints, which are all Gaussian). Parameter names are the raw module's
+(``_orig_mod.`` / ``module.`` prefixes stripped).
 """
 
 from __future__ import annotations
@@ -25,14 +27,17 @@ from typing import Any
 import torch
 
 import mcgen
-from mcgen.diffusion import DiffusionConfig, GaussianDiffusion
+from mcgen.diffusion import DiffusionConfig
 from mcgen.errors import CheckpointError, ConfigError
 from mcgen.fsutil import atomic_write_bytes
+from mcgen.masked import MaskedConfig
 from mcgen.model import DiT3D, ModelConfig, build_model
+from mcgen.objectives import Objective, make_objective, objective_config, objective_kind
 
 FORMAT = "mcgen.checkpoint"
 # 2: the model config gained ``activation`` (format 1 checkpoints load with the tanh GELU they used)
-FORMAT_VERSION = 2
+# 3: ``objective`` (gaussian / masked); the model config gained ``mask_token``
+FORMAT_VERSION = 3
 _PREFIXES = ("_orig_mod.", "module.")
 _PLAIN = (bool, int, float, str, type(None), torch.Tensor, torch.dtype, torch.device)
 
@@ -69,7 +74,7 @@ def save_checkpoint(
     path: str | os.PathLike,
     *,
     model_cfg: ModelConfig,
-    diffusion_cfg: DiffusionConfig,
+    diffusion_cfg: DiffusionConfig | MaskedConfig,
     vocabulary: list[str],
     label_names: list[str],
     ema_state: dict[str, torch.Tensor],
@@ -92,7 +97,8 @@ def save_checkpoint(
         train_state = {**train_state, "model": strip_prefixes(train_state["model"])}
     payload = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "mcgen_version": mcgen.__version__,
-        "model_config": model_cfg.to_dict(), "diffusion_config": diffusion_cfg.to_dict(),
+        "model_config": model_cfg.to_dict(), "objective": objective_kind(diffusion_cfg),
+        "diffusion_config": diffusion_cfg.to_dict(),
         "vocabulary": list(vocabulary), "label_names": list(label_names),
         "ema": {k: v.detach().cpu() for k, v in strip_prefixes(ema_state).items()},
         "step": int(step), "train": train_state, "extra": extra,
@@ -108,7 +114,7 @@ class Checkpoint:
     """A loaded, validated checkpoint (see module docstring for the file layout)."""
 
     model_cfg: ModelConfig
-    diffusion_cfg: DiffusionConfig
+    diffusion_cfg: DiffusionConfig | MaskedConfig  # the objective's settings (either kind)
     vocabulary: list[str]
     label_names: list[str]
     ema_state: dict[str, torch.Tensor]
@@ -124,9 +130,9 @@ class Checkpoint:
         model.load_state_dict(self.ema_state, strict=True)
         return model.to(device).eval()
 
-    def diffusion(self) -> GaussianDiffusion:
-        """The noise schedule this model was trained with."""
-        return GaussianDiffusion(self.diffusion_cfg)
+    def objective(self) -> Objective:
+        """The objective this model was trained with (training loss and samplers)."""
+        return make_objective(self.diffusion_cfg)
 
 
 def _read(path: Path, map_location: Any) -> Any:
@@ -195,7 +201,10 @@ def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> Check
                               f"upgrade mcgen (written by {d.get('mcgen_version', '?')})", path=path)
     try:
         model_cfg = ModelConfig.from_dict(d.get("model_config"))
-        diffusion_cfg = DiffusionConfig.from_dict(d.get("diffusion_config"))
+        kind = d.get("objective", "gaussian")
+        diffusion_cfg = objective_config(kind if isinstance(kind, str) else repr(kind), d.get("diffusion_config"))
+        if (kind == "masked") != model_cfg.mask_token:
+            raise ConfigError(f"a {kind} objective does not fit a model with mask_token={model_cfg.mask_token}")
     except ConfigError as exc:
         raise CheckpointError(f"inconsistent checkpoint: {exc}", path=path) from exc
     vocab, labels = _check_lists(d, model_cfg, path)

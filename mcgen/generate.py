@@ -1,9 +1,10 @@
 """``generate``: checkpoint in, structures (``VoxelGrid``) out, without touching disk.
 
-Seeding: the starting noise of sample ``i`` is drawn from ``torch.Generator().manual_seed(seed + i)``
-on the CPU, so sample ``i`` does not depend on the batch size or on how many samples are asked
-for (deterministic DDIM); stochastic steps (DDPM, ``eta > 0``) draw from one generator per batch
-seeded by the batch's first sample index. Same seed, same machine -> same structures.
+Sampling goes through the checkpoint's objective (:mod:`mcgen.objectives`). Seeding: sample ``i``
+draws from ``torch.Generator().manual_seed(seed + i)`` on the CPU (the Gaussian starting noise; every
+coin of the masked sampler), so it does not depend on the batch size or on how many samples are
+asked for; stochastic Gaussian steps (DDPM) draw from one generator per batch seeded by the batch's
+first sample index. Same seed, same machine -> same structures.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from mcgen.checkpoint import Checkpoint, load_checkpoint
 from mcgen.cleanup import CLEANUPS, DEFAULT_CLEANUP, cleanup
 from mcgen.errors import ConfigError
 from mcgen.grid import VoxelGrid
-from mcgen.sampling import SAMPLERS, sample
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -90,18 +90,11 @@ def _labels_for(ck: Checkpoint, label_idx: int | None, first: int, count: int) -
     return torch.full((count,), label_idx, dtype=torch.long)
 
 
-def _start_noise(ck: Checkpoint, first: int, count: int, seed: int) -> torch.Tensor:
-    g = ck.model_cfg.grid_size
-    shape = (g, g, g, ck.model_cfg.embed_dim)
-    draws = [torch.randn(shape, generator=torch.Generator().manual_seed(seed + first + i)) for i in range(count)]
-    return torch.stack(draws)  # (count, X, Y, Z, d)
-
-
 def generate(
     checkpoint: str | Path | Checkpoint,
     num_samples: int,
     *,
-    sampler: str = "ddim",
+    sampler: str | None = None,
     num_steps: int = 50,
     seed: int = 0,
     label: str | None = None,
@@ -110,13 +103,15 @@ def generate(
     device: str | torch.device = "auto",
     progress: Callable[[int, int], None] | None = None,
     clean: str = DEFAULT_CLEANUP,
+    temperature: float | None = None,
 ) -> list[VoxelGrid]:
     """Sample structures from a checkpoint's EMA model.
 
     Args:
         checkpoint: a path or a loaded :class:`~mcgen.checkpoint.Checkpoint`.
         num_samples: how many structures.
-        sampler: ``"ddim"`` or ``"ddpm"``.
+        sampler: one of the objective's samplers (``None`` = its default: ``ddim`` for a
+            Gaussian model, ``confidence`` for a masked one).
         num_steps: denoising steps.
         seed: base seed (sample ``i`` starts from seed ``seed + i``).
         label: class name for a conditional model, ``"all"`` = every class in turn (sample ``i``
@@ -127,10 +122,11 @@ def generate(
         progress: optional ``callable(done, total)`` called after each batch.
         clean: post-sampling clean-up, one of :data:`mcgen.cleanup.CLEANUPS` (``"none"`` = the
             model's raw output).
+        temperature: the masked sampler's material temperature (``None`` = 1).
 
     Returns:
         ``num_samples`` grids (vocabulary palette, compacted) with ``meta``: checkpoint, step,
-        sampler, steps, seed, label, mcgen_version, cleanup, cleanup_removed.
+        objective, sampler, steps, seed, label, mcgen_version, cleanup, cleanup_removed.
 
     Raises:
         CheckpointError: the checkpoint cannot be loaded.
@@ -138,24 +134,26 @@ def generate(
     """
     if num_samples < 1 or batch_size < 1:
         raise ConfigError(f"num_samples and batch_size must be >= 1, got {num_samples}, {batch_size}")
-    if sampler not in SAMPLERS:
-        raise ConfigError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
     if clean not in CLEANUPS:
         raise ConfigError(f"unknown clean-up {clean!r}; choose one of {', '.join(CLEANUPS)}")
     ck = checkpoint if isinstance(checkpoint, Checkpoint) else load_checkpoint(checkpoint)
     dev = device if isinstance(device, torch.device) else resolve_device(device)
     label_idx = label_index(ck, label)
-    model, diffusion = ck.build_model(dev), ck.diffusion()
+    objective = ck.objective()
+    sampler = sampler or objective.default_sampler
+    objective.check(sampler, num_steps)
+    model = ck.build_model(dev)
     scale = 1.0 if guidance is None else float(guidance)
-    meta = {"checkpoint": str(ck.path), "step": ck.step, "sampler": sampler, "steps": num_steps,
-            "seed": seed, "label": label, "mcgen_version": mcgen.__version__}
+    meta = {"checkpoint": str(ck.path), "step": ck.step, "objective": objective.kind, "sampler": sampler,
+            "steps": num_steps, "seed": seed, "label": label, "mcgen_version": mcgen.__version__}
+    if temperature is not None:
+        meta["temperature"] = float(temperature)
     grids: list[VoxelGrid] = []
     for first in range(0, num_samples, batch_size):
         count = min(batch_size, num_samples - first)
         labels = _labels_for(ck, label_idx, first, count)
-        blocks = sample(model, diffusion, count, sampler=sampler, num_steps=num_steps, labels=labels,
-                        guidance=scale, generator=torch.Generator().manual_seed(seed + first),
-                        device=dev, noise=_start_noise(ck, first, count, seed))
+        blocks = objective.sample(model, count, sampler=sampler, num_steps=num_steps, seed=seed + first,
+                                  labels=labels, guidance=scale, temperature=temperature, device=dev)
         for i, arr in enumerate(blocks.cpu().numpy()):
             item = dict(meta)
             if labels is not None:

@@ -54,6 +54,9 @@ class ModelConfig:
             position prior (air above the roof, floor at the bottom) without going through attention.
         activation: the MLP's ``"gelu"`` (exact) or ``"gelu_tanh"`` (the tanh approximation, which
             checkpoints written before this field use; on CPU its backward is ~8x slower).
+        mask_token: the input is a block state per voxel (``vocab_size`` + one ``[MASK]`` state,
+            index ``vocab_size``) through a learned ``embed_dim`` table, as the masked objective
+            needs, instead of a continuous noisy embedding (the Gaussian objective).
     """
 
     preset: str = "tiny"
@@ -70,6 +73,7 @@ class ModelConfig:
     num_heads: int | None = None
     mlp_ratio: float = 4.0
     activation: str = "gelu"
+    mask_token: bool = False
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
@@ -195,6 +199,8 @@ class DiT3D(nn.Module):
         self.cfg = cfg
         h, p, v = cfg.hidden_size, cfg.patch_size, cfg.vocab_size
         self.codec = BlockCodec(v, cfg.embed_dim, cfg.encoding)
+        # Masked objective: states 0..V-1 are blocks, V is [MASK]; the Gaussian input is continuous.
+        self.state_embed = nn.Embedding(v + 1, cfg.embed_dim) if cfg.mask_token else None
         self.in_channels = cfg.embed_dim * (2 if cfg.self_condition else 1)
         self.patch_embed = nn.Linear(self.in_channels * p**3, h)
         self.register_buffer("pos_embed", sincos_pos_embed_3d(h, cfg.grid_size // p), persistent=False)
@@ -219,10 +225,19 @@ class DiT3D(nn.Module):
                 nn.init.normal_(m.weight, std=0.02)
         if self.label_embed is not None:
             nn.init.normal_(self.label_embed.weight, std=0.02)
+        if self.state_embed is not None:
+            nn.init.normal_(self.state_embed.weight, std=1.0)  # unit variance, like the codec's rows
         # adaLN-Zero: every block starts as the identity, the first logits are all zero.
         for lin in [b.ada for b in self.blocks] + [self.final_ada, self.final_linear]:
             nn.init.zeros_(lin.weight)
             nn.init.zeros_(lin.bias)
+
+    def embed_states(self, states: torch.Tensor) -> torch.Tensor:
+        """Masked objective's input: (B, N, p^3) states in 0..V (V = [MASK]) -> (B, N, p^3 d)."""
+        if self.state_embed is None:
+            raise ConfigError("this model takes continuous inputs (Gaussian objective), not block states")
+        b, n = states.shape[:2]
+        return self.state_embed(states).view(b, n, -1)
 
     def null_label(self) -> int:
         """The label index meaning "no label" (classifier-free guidance)."""
@@ -265,8 +280,9 @@ class DiT3D(nn.Module):
         """Predict block logits (or what training and sampling need from them).
 
         Args:
-            x_t: noisy embeddings, (B, X, Y, Z, d), or (B, N, p^3 d) with ``tokens``.
-            t: integer timesteps (B,) in [0, T).
+            x_t: noisy embeddings, (B, X, Y, Z, d), or (B, N, p^3 d) with ``tokens``; for a
+                ``mask_token`` model integer states (B, X, Y, Z) / (B, N, p^3) in 0..V.
+            t: timesteps (B,) in [0, T) (the masked objective passes ``1000 * mask level``).
             labels: (B,) label indices, ``num_labels`` = null; ``None`` = all null.
             self_cond: previous x0 estimate, same layout as ``x_t``; ``None`` = zeros.
             tokens: inputs and outputs are in token layout (:meth:`to_tokens`).
@@ -306,7 +322,13 @@ class DiT3D(nn.Module):
 
     def _features(self, x_tok: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None,
                   sc_tok: torch.Tensor | None) -> torch.Tensor:
-        """Token inputs -> final normalised, modulated token features (B, N, H)."""
+        """Token inputs -> final normalised, modulated token features (B, N, H).
+
+        ``x_tok`` is either continuous (B, N, p^3 d) or, for a ``mask_token`` model, integer block
+        states (B, N, p^3) that :meth:`embed_states` turns into the same layout.
+        """
+        if not torch.is_floating_point(x_tok):
+            x_tok = self.embed_states(x_tok)
         if self.cfg.self_condition:
             b, n = x_tok.shape[:2]
             d = self.cfg.embed_dim
@@ -319,7 +341,7 @@ class DiT3D(nn.Module):
         c = self.t_mlp(timestep_features(t))  # (B, H)
         if self.label_embed is not None:
             if labels is None:
-                labels = torch.full_like(t, self.cfg.num_labels)
+                labels = torch.full(t.shape, self.cfg.num_labels, dtype=torch.long, device=t.device)
             c = c + self.label_embed(labels)
         c = F.silu(c)
         for block in self.blocks:

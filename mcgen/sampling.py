@@ -140,6 +140,27 @@ def run_sampler(steps: Iterator[tuple[int, torch.Tensor]], progress: Callable[[i
     return x
 
 
+def guided_features(model: torch.nn.Module, x_tok: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None,
+                    self_cond: torch.Tensor | None, guidance: float = 1.0, autocast: bool = False) -> torch.Tensor:
+    """The output layer's input features (B, N, H) float32, with classifier-free guidance.
+
+    With labels and ``guidance != 1`` the conditional and null-label halves run as one doubled
+    batch and are mixed ``uncond + guidance * (cond - uncond)``; the output layer is linear, so
+    this is the mix of the logits at H channels per token instead of p^3 V. Both objectives'
+    samplers call this; ``x_tok`` is in token layout (continuous, or block states for a masked model).
+    """
+    raw = unwrap(model)
+    ctx = torch.autocast(x_tok.device.type, dtype=torch.bfloat16) if autocast else contextlib.nullcontext()
+    with ctx:
+        if labels is None or guidance == 1.0 or raw.cfg.num_labels == 0:
+            return model(x_tok, t, labels, self_cond, tokens=True, features=True).float()
+        null = torch.full_like(labels, raw.cfg.num_labels)
+        both = model(torch.cat([x_tok, x_tok]), torch.cat([t, t]), torch.cat([labels, null]),
+                     None if self_cond is None else torch.cat([self_cond, self_cond]), tokens=True, features=True)
+    cond, uncond = both.float().chunk(2)  # (B, N, H) each
+    return torch.lerp(uncond, cond, guidance)
+
+
 class ModelDenoiser:
     """Wraps the DiT as a ``(x_t, t) -> x0_hat`` denoiser with self-conditioning and CFG.
 
@@ -169,10 +190,6 @@ class ModelDenoiser:
         self._last: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None  # features, x_t, t
         self._guided = labels is not None and self.guidance != 1.0 and self.cfg.num_labels > 0
 
-    def _features(self, x: torch.Tensor, t: torch.Tensor, labels, sc) -> torch.Tensor:
-        ctx = torch.autocast(x.device.type, dtype=torch.bfloat16) if self.autocast else contextlib.nullcontext()
-        with ctx:
-            return self.model(x, t, labels, sc, tokens=True, features=True)  # (B, N, H)
 
     def _logits(self, h: torch.Tensor, x_tok: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         logits = self.raw.head_logits(h).float()  # (B, N, p^3 V)
@@ -185,14 +202,8 @@ class ModelDenoiser:
         sc = self.prev if self.cfg.self_condition else None
         if sc is not None and not self.tokens:
             sc = self.raw.to_tokens(sc)
-        if self._guided:
-            null = torch.full_like(self.labels, self.cfg.num_labels)
-            both = self._features(torch.cat([x_tok, x_tok]), torch.cat([t, t]), torch.cat([self.labels, null]),
-                                  None if sc is None else torch.cat([sc, sc]))  # (2B, N, H)
-            cond, uncond = both.float().chunk(2)
-            h = torch.lerp(uncond, cond, self.guidance)
-        else:
-            h = self._features(x_tok, t, self.labels, sc).float()
+        h = guided_features(self.model, x_tok, t, self.labels, sc, self.guidance if self._guided else 1.0,
+                            self.autocast)
         self._last = (h, x_tok, t)
         if self.diffusion.cfg.likelihood_logits:
             est = self.raw.expected_from_logits(self._logits(h, x_tok, t))  # (B, N, p^3 d)
@@ -237,6 +248,7 @@ def sample(
     device: torch.device | str | None = None,
     noise: torch.Tensor | None = None,
     progress: Callable[[int, int], None] | None = None,
+    known: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Generate ``n`` structures as vocabulary indices.
 
@@ -254,6 +266,9 @@ def sample(
         device: where to run; default the model's device.
         noise: optional starting noise (n, X, Y, Z, d) instead of drawing it.
         progress: optional ``callable(step, num_steps)``.
+        known: optional (n, X, Y, Z) block indices to keep, -1 = free: after every step the known
+            voxels are set to their clean embedding noised to the next step's level (replacement
+            inpainting), and the result holds them exactly.
 
     Returns:
         LongTensor (n, X, Y, Z) on ``device``.
@@ -282,5 +297,29 @@ def sample(
         steps = ddim_steps(den, x_T, diffusion.alpha_bar, ts, eta=eta, generator=generator)
     else:
         steps = ddpm_steps(den, x_T, diffusion.alpha_bar, ts, generator=generator)
-    run_sampler(steps, progress, len(ts))
-    return den.blocks()  # (n, X, Y, Z)
+    if known is None:
+        run_sampler(steps, progress, len(ts))
+        return den.blocks()  # (n, X, Y, Z)
+    known = torch.as_tensor(known, device=device).long()
+    if known.shape != (n, g, g, g):
+        raise ConfigError(f"known must have shape ({n}, {g}, {g}, {g}), got {tuple(known.shape)}")
+    run_sampler(_hold_known(steps, unwrap(model), known, diffusion.alpha_bar, ts, generator), progress, len(ts))
+    return torch.where(known >= 0, known, den.blocks())
+
+
+def _hold_known(steps: Iterator[tuple[int, torch.Tensor]], raw: torch.nn.Module, known: torch.Tensor,
+                alpha_bar: torch.Tensor, ts: Sequence[int], generator: torch.Generator | None
+                ) -> Iterator[tuple[int, torch.Tensor]]:
+    """Replacement inpainting: after step ``i`` put ``q(x_prev | x0 = known)`` at the known voxels
+    (in place, so the stepper continues from it)."""
+    k_tok = raw.to_tokens(known)  # (n, N, p^3)
+    held = (k_tok >= 0).repeat_interleave(raw.cfg.embed_dim, dim=-1)  # (n, N, p^3 d)
+    x0 = raw.codec.encode(k_tok.clamp_min(0)).flatten(2)  # (n, N, p^3 d)
+    pairs = _pairs(alpha_bar, ts)
+    for i, x in steps:
+        ab_prev = pairs[i][1]
+        noisy = x0 * math.sqrt(ab_prev)
+        if ab_prev < 1.0:
+            noisy = noisy.add_(_noise_like(x0, generator), alpha=math.sqrt(1.0 - ab_prev))
+        x[held] = noisy[held].to(x.dtype)
+        yield i, x

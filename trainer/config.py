@@ -16,7 +16,10 @@ from typing import Any
 from mcgen.errors import ConfigError
 from mcgen.fsutil import atomic_write_text
 
-MODEL_SIZES = ("tiny", "small", "base", "large")
+MODEL_SIZES = ("tiny", "small", "base", "large")  # mcgen.model.PRESETS (kept torch-free here; a test checks)
+OBJECTIVES = ("gaussian", "masked")  # mcgen.objectives.OBJECTIVES (same)
+MASK_SCHEDULES = ("cosine", "linear")
+MASK_WEIGHTINGS = ("flat", "bounded", "elbo")
 AMP_MODES = ("auto", "bf16", "fp16", "fp32")
 LR_SCHEDULES = ("constant", "cosine")
 
@@ -36,6 +39,9 @@ class TrainConfig:
     out: str = "outputs/"
     model_size: str = "small"
     patch_size: int | None = None
+    objective: str = "gaussian"
+    mask_schedule: str = "cosine"
+    mask_weighting: str = "flat"
     epochs: int = 50
     max_steps: int | None = None
     batch_size: int = 8
@@ -114,6 +120,10 @@ def _check_ranges(cfg: TrainConfig) -> None:
         raise ConfigError(f"max_steps must be at least 1, got {cfg.max_steps}")
     if cfg.model_size not in MODEL_SIZES:
         raise ConfigError(f"model_size must be one of {', '.join(MODEL_SIZES)}, got {cfg.model_size!r}")
+    for name, allowed in (("objective", OBJECTIVES), ("mask_schedule", MASK_SCHEDULES),
+                          ("mask_weighting", MASK_WEIGHTINGS)):
+        if getattr(cfg, name) not in allowed:
+            raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(cfg, name)!r}")
     if cfg.patch_size is not None and cfg.patch_size not in (2, 4, 8):
         raise ConfigError(f"patch_size must be 2, 4 or 8, got {cfg.patch_size}")
     if cfg.amp not in AMP_MODES:

@@ -24,9 +24,9 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from mcgen.checkpoint import load_checkpoint
-from mcgen.diffusion import DiffusionConfig, GaussianDiffusion, training_loss
 from mcgen.errors import CheckpointError, ConfigError, McgenError
 from mcgen.model import ModelConfig, build_model, count_parameters
+from mcgen.objectives import make_objective, objective_config
 from trainer import dist
 from trainer.augment import Augmenter
 from trainer.config import TrainConfig, write_effective_config
@@ -112,13 +112,22 @@ class _Run:
             return self.ckpt.model_cfg
         return ModelConfig(preset=self.cfg.model_size, grid_size=self.data.grid_size,
                            patch_size=self.cfg.patch_size, vocab_size=len(self.data.vocabulary),
-                           num_labels=len(self.data.label_names))
+                           num_labels=len(self.data.label_names), **self.objective.model_options())
+
+    def _objective_config(self):
+        """The checkpoint's objective when resuming, else the one ``--objective`` names."""
+        if self.ckpt is not None:
+            return self.ckpt.diffusion_cfg
+        if self.cfg.objective == "masked":
+            return objective_config("masked", {"schedule": self.cfg.mask_schedule,
+                                               "weighting": self.cfg.mask_weighting})
+        return objective_config("gaussian", {})
 
     def _build_model(self) -> None:
         cfg = self.cfg
+        self.diffusion_cfg = self._objective_config()
+        self.objective = make_objective(self.diffusion_cfg)
         self.model_cfg = self._model_config()
-        self.diffusion_cfg = self.ckpt.diffusion_cfg if self.ckpt else DiffusionConfig()
-        self.diffusion = GaussianDiffusion(self.diffusion_cfg)
         seed_everything(cfg.seed)  # same initial weights on every rank
         self.model = build_model(self.model_cfg).to(self.device)
         self.ema = EMA(self.model, cfg.ema_decay)
@@ -197,7 +206,7 @@ class _Run:
                         and hasattr(self.train_model, "no_sync") else contextlib.nullcontext())
             with sync_ctx:
                 with self._autocast():
-                    loss = training_loss(self.train_model, self.diffusion, x0, labels, generator=self.gen)
+                    loss = self.objective.loss(self.train_model, x0, labels, generator=self.gen)
                 self.scaler.scale(loss / accum).backward()
             total += loss.detach()
         self.scaler.unscale_(self.opt)
@@ -332,14 +341,15 @@ class _Run:
             "micro_batch": self.cfg.batch_size // self.parts, "total_steps": self.total,
             "steps_per_epoch": self.order.steps_per_epoch, "dataset_size": len(self.data),
             "label_names": self.data.label_names, "parameters": n_params,
-            "model_config": self.model_cfg.to_dict(), "diffusion_config": self.diffusion_cfg.to_dict(),
+            "model_config": self.model_cfg.to_dict(), "objective": self.objective.kind,
+            "diffusion_config": self.diffusion_cfg.to_dict(),
             "resumed_from": self.ckpt.path if self.ckpt else None, "resumed_step": self.step if self.ckpt else None,
         }
         write_effective_config(self.cfg, self.out / "config.json", resolved)
         self.outputs.prepare(resume_step=self.step if self.ckpt else None)
         what = f"resuming at step {self.step} from {self.ckpt.path}" if self.ckpt else "starting"
         self.log.info(f"mcgen train: {what}; {len(self.data)} samples, labels {self.data.label_names or 'none'}, "
-                      f"model {self.model_cfg.preset} ({n_params / 1e6:.2f}M parameters, patch "
+                      f"{self.objective.kind} model {self.model_cfg.preset} ({n_params / 1e6:.2f}M parameters, patch "
                       f"{self.model_cfg.patch_size}), {self.total} steps of batch {self.cfg.batch_size} "
                       f"({self.order.steps_per_epoch} per epoch), device {self.device}, {self.amp}, "
                       f"{self.info.world_size} process(es)")

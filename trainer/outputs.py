@@ -1,7 +1,7 @@
 """What a run writes besides logs (rank 0 only): checkpoints, samples and pictures.
 
 outputs/checkpoints/step_000050.pt, latest.pt        (every --ckpt-every steps and at the end)
-outputs/inference_samples/step_000005_sample_0.json  (EMA weights, DDIM, every --sample-every)
+outputs/inference_samples/step_000005_sample_0.json  (EMA weights, the objective's default sampler)
 outputs/inference_samples/step_000005.png            (that step's samples)
 outputs/progress.png, outputs/loss.png
 """
@@ -16,7 +16,6 @@ import torch
 
 from mcgen.checkpoint import save_checkpoint
 from mcgen.grid import VoxelGrid, save_json
-from mcgen.sampling import sample
 from trainer import hooks
 from trainer.previews import write_loss_plot, write_progress_sheet, write_step_sheet
 from trainer.state import pack_train_state, prune, publish_latest, step_path
@@ -59,13 +58,15 @@ class Outputs:
         names = run.data.label_names
         if names:
             labels = torch.arange(offset, offset + n, device=run.device) % len(names)
-        gen = torch.Generator().manual_seed(cfg.seed + _SAMPLE_SEED_OFFSET + offset)
-        idx = sample(run.ema.module, run.diffusion, n, sampler="ddim", num_steps=cfg.sample_steps,
-                     labels=labels, guidance=cfg.sample_guidance, generator=gen, device=run.device)
+        obj = run.objective
+        idx = obj.sample(run.ema.module, n, sampler=obj.default_sampler, num_steps=cfg.sample_steps,
+                         seed=cfg.seed + _SAMPLE_SEED_OFFSET + offset, labels=labels,
+                         guidance=cfg.sample_guidance, device=run.device)
         idx = idx.cpu().numpy()  # (n, X, Y, Z)
         grids = []
         for i in range(n):
-            meta = {"step": step, "sample": offset + i, "sampler": "ddim", "steps": cfg.sample_steps,
+            meta = {"step": step, "sample": offset + i, "objective": obj.kind, "sampler": obj.default_sampler,
+                    "steps": cfg.sample_steps,
                     "seed": cfg.seed + _SAMPLE_SEED_OFFSET + offset, "weights": "ema",
                     "label": names[int(labels[i])] if labels is not None else None}
             grids.append(VoxelGrid(idx[i], run.data.vocabulary, meta).compact())

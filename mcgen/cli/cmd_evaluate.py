@@ -34,11 +34,13 @@ def _read_all(path: Path, what: str) -> list:
 
 
 def _generate(checkpoint: Path, num_samples: int, seed: int, device: str, steps: int, label: str | None,
-              guidance: float | None, clean: str) -> list:
+              guidance: float | None, clean: str, sampler: str | None, temperature: float | None) -> list:
     from mcgen.checkpoint import load_checkpoint  # torch: imported only when we sample
+    from mcgen.cli.cmd_model import check_sampling
     from mcgen.generate import evaluation_label, generate, label_index
 
     ck = load_checkpoint(checkpoint)
+    sampler = check_sampling(ck, sampler, steps)
     label = evaluation_label(ck, label)
     label_index(ck, label)
     say(f"generating {num_samples} samples from {checkpoint} (label {label or 'none'}, guidance "
@@ -50,8 +52,8 @@ def _generate(checkpoint: Path, num_samples: int, seed: int, device: str, steps:
             last[0] = time.monotonic()
             say(f"  {done}/{total}")
 
-    return generate(ck, num_samples, num_steps=steps, seed=seed, device=device, progress=progress, label=label,
-                    guidance=guidance, clean=clean)
+    return generate(ck, num_samples, sampler=sampler, num_steps=steps, seed=seed, device=device, progress=progress,
+                    label=label, guidance=guidance, clean=clean, temperature=temperature)
 
 
 def _save(grids: list, folder: Path) -> None:
@@ -71,7 +73,9 @@ def evaluate_command(
     seed: int = typer.Option(0, "--seed", help="Seeds generation, the baseline split and the bootstrap."),
     bootstrap: int = typer.Option(200, "--bootstrap", min=0, help="Bootstrap resamples for the intervals (0: none)."),
     features: bool = typer.Option(True, "--features/--no-features", help="Learned-feature metrics (FID, KID, precision/recall)."),
-    steps: int = typer.Option(50, "--steps", min=1, help="DDIM steps for --checkpoint sampling."),
+    steps: int = typer.Option(50, "--steps", min=1, help="Sampler steps for --checkpoint sampling."),
+    sampler: str | None = typer.Option(None, "--sampler", help="With --checkpoint: the sampler (default: the objective's)."),
+    temperature: float | None = typer.Option(None, "--temperature", min=0.0, help="With --checkpoint, masked models: block-choice temperature."),
     device: str = typer.Option("auto", "--device", help="Device for --checkpoint sampling: auto, cpu, cuda."),
     save_samples: Path | None = typer.Option(None, "--save-samples", help="With --checkpoint: also write the samples (voxel JSON) here."),
     label: str | None = typer.Option(None, "--label", help="With --checkpoint: class label, or 'all' (the default for conditional models: every class in turn)."),
@@ -94,7 +98,7 @@ def evaluate_command(
         from mcgen.cli.cmd_model import check_cleanup
 
         check_cleanup(clean)
-        smp = _generate(checkpoint, num_samples, seed, device, steps, label, guidance, clean)
+        smp = _generate(checkpoint, num_samples, seed, device, steps, label, guidance, clean, sampler, temperature)
     else:
         smp = _read_all(samples, "--samples")
     if save_samples is not None:

@@ -27,6 +27,23 @@ CLEANUP_HELP = ("After sampling, each structure is first lowered onto the ground
                 "model output, not lowered).")
 
 
+SAMPLER_HELP = ("Gaussian models: ddim or ddpm [ddim]; masked models: confidence (surest voxels first) or "
+                "random (any order) [confidence].")
+TEMPERATURE_HELP = "Masked models: sharpness of the block choice once a voxel is solid (0 = most likely). [1]"
+
+
+def check_sampling(ck, sampler: str | None, num_steps: int) -> str:
+    """The sampler to use for checkpoint ``ck`` (its objective's default when ``None``); a usage
+    error names the valid ones when it does not fit."""
+    obj = ck.objective()
+    sampler = sampler or obj.default_sampler
+    if sampler not in obj.samplers:
+        raise UsageError(f"--sampler {sampler} does not fit this {obj.kind} model; choose one of "
+                         f"{', '.join(obj.samplers)}")
+    obj.check(sampler, num_steps)
+    return sampler
+
+
 def check_cleanup(clean: str) -> None:
     """Refuse an unknown ``--cleanup`` value as a usage error (sample, build and evaluate share it)."""
     from mcgen.cleanup import CLEANUPS  # noqa: PLC0415
@@ -38,7 +55,7 @@ def check_cleanup(clean: str) -> None:
 def sample_cmd(
     checkpoint: Path = typer.Option(..., "--checkpoint", "-c", help="Checkpoint file (e.g. outputs/checkpoints/latest.pt)."),
     num_samples: int = typer.Option(16, "--num-samples", "-n", min=1, help="How many structures."),
-    sampler: str = typer.Option("ddim", "--sampler", help="ddim or ddpm."),
+    sampler: str | None = typer.Option(None, "--sampler", help=SAMPLER_HELP),
     num_steps: int = typer.Option(50, "--num-steps", min=1, help="Denoising steps."),
     output_dir: Path = typer.Option(Path("generated"), "--output-dir", "-o", help="Where sample_NNNN.json go."),
     seed: int = typer.Option(0, "--seed", help="Base seed; same seed, same samples."),
@@ -48,12 +65,12 @@ def sample_cmd(
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N or mps."),
     model_size: str | None = typer.Option(None, "--model-size", help="Optional check: must match the checkpoint's preset."),
     clean: str = typer.Option("floating", "--cleanup", help=CLEANUP_HELP),
+    temperature: float | None = typer.Option(None, "--temperature", min=0.0, help=TEMPERATURE_HELP),
 ) -> None:
     """Generate structures with a trained model; writes voxel JSON files and a preview sheet."""
     from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415 - torch is imported on demand
     from mcgen.generate import generate, label_index, resolve_device  # noqa: PLC0415
     from mcgen.grid import save_json  # noqa: PLC0415
-    from mcgen.sampling import make_timesteps  # noqa: PLC0415
 
     if guidance is not None and label is None:
         raise UsageError("--guidance needs --label (guidance pushes samples towards a label)")
@@ -64,14 +81,14 @@ def sample_cmd(
     dev = resolve_device(device)
     label_index(ck, label)
     check_cleanup(clean)
-    if sampler not in ("ddim", "ddpm"):
-        raise UsageError(f"--sampler must be ddim or ddpm, got {sampler!r}")
-    make_timesteps(ck.diffusion_cfg.timesteps, num_steps)  # validates --num-steps before any work
+    sampler = check_sampling(ck, sampler, num_steps)  # before any work
+    if temperature is not None and ck.objective().kind != "masked":
+        raise UsageError("--temperature applies to masked models; this checkpoint is Gaussian")
     say(f"checkpoint {checkpoint} (step {ck.step}, {ck.model_cfg.preset}), {num_samples} samples "
         f"with {sampler} x {num_steps} on {dev}")
     with typer.progressbar(length=num_samples, label="sampling", file=sys.stderr) as bar:
         grids = generate(ck, num_samples, sampler=sampler, num_steps=num_steps, seed=seed, label=label,
-                         guidance=guidance, batch_size=batch_size, device=dev, clean=clean,
+                         guidance=guidance, batch_size=batch_size, device=dev, clean=clean, temperature=temperature,
                          progress=lambda done, total: bar.update(done - bar.pos))
     for i, g in enumerate(grids):
         g.meta["checkpoint"] = str(checkpoint)

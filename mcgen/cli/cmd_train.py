@@ -20,6 +20,9 @@ def train_cmd(
     out_dir: Path = typer.Option(None, "--out", help="Output folder for checkpoints, samples, logs. [outputs/]"),
     model_size: str = typer.Option(None, "--model-size", help="tiny, small, base or large. [small]"),
     patch_size: int = typer.Option(None, "--patch-size", help="Patch edge 2, 4 or 8. [preset's]"),
+    objective: str = typer.Option(None, "--objective", help="gaussian (continuous diffusion over block embeddings) or masked (absorbing-state diffusion over block tokens); a resumed run keeps its checkpoint's. [gaussian]"),
+    mask_schedule: str = typer.Option(None, "--mask-schedule", help="Masked objective: masking rate cosine or linear. [cosine]"),
+    mask_weighting: str = typer.Option(None, "--mask-weighting", help="Masked objective: loss weight flat (mean over masked voxels), bounded or elbo. [flat]"),
     epochs: int = typer.Option(None, "--epochs", help="Passes over the dataset. [50]"),
     max_steps: int = typer.Option(None, "--max-steps", help="Stop after this many optimizer steps (overrides --epochs)."),
     batch_size: int = typer.Option(None, "--batch-size", help="Global batch per optimizer step, split over processes. [8]"),
@@ -31,7 +34,7 @@ def train_cmd(
     label_dropout: float = typer.Option(None, "--label-dropout", help="Share of labels replaced by the null label. [0.1]"),
     sample_every: int = typer.Option(None, "--sample-every", help="Sample from the EMA model every N steps (0 = never). [5]"),
     samples_per_step: int = typer.Option(None, "--samples-per-step", help="Samples drawn each time. [2]"),
-    sample_steps: int = typer.Option(None, "--sample-steps", help="DDIM steps for those samples. [10]"),
+    sample_steps: int = typer.Option(None, "--sample-steps", help="Sampler steps for those samples (the objective's default sampler). [10]"),
     ckpt_every: int = typer.Option(None, "--ckpt-every", help="Checkpoint every N steps (and at the end). [50]"),
     keep_last: int = typer.Option(None, "--keep-last", help="Keep only the newest K step_*.pt (0 = all). [0]"),
     eval_every: int = typer.Option(None, "--eval-every", help="Evaluate samples every N steps (0 = never). [0]"),
@@ -52,7 +55,8 @@ def train_cmd(
     from trainer.loop import TrainingInterrupted  # noqa: PLC0415
 
     cfg = build_config(
-        config, data=_s(data), out=_s(out_dir), model_size=model_size, patch_size=patch_size, epochs=epochs,
+        config, data=_s(data), out=_s(out_dir), model_size=model_size, patch_size=patch_size, objective=objective,
+        mask_schedule=mask_schedule, mask_weighting=mask_weighting, epochs=epochs,
         max_steps=max_steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr, lr_schedule=lr_schedule,
         warmup_steps=warmup_steps, ema_decay=ema_decay, label_dropout=label_dropout, sample_every=sample_every,
         samples_per_step=samples_per_step, sample_steps=sample_steps, ckpt_every=ckpt_every, keep_last=keep_last,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from mcgen.cli.cmd_model import CLEANUP_HELP, check_cleanup
+from mcgen.cli.cmd_model import CLEANUP_HELP, SAMPLER_HELP, TEMPERATURE_HELP, check_cleanup, check_sampling
 from mcgen.cli.common import out, say
 from mcgen.errors import ConfigError, UsageError
 
@@ -90,6 +90,8 @@ def build_cmd(
     label: str | None = typer.Option(None, "--label", help="Class label for a conditional model (e.g. house)."),
     guidance: float | None = typer.Option(None, "--guidance", help="Classifier-free guidance scale."),
     num_steps: int = typer.Option(50, "--num-steps", min=1, help="Sampler steps."),
+    sampler: str | None = typer.Option(None, "--sampler", help=SAMPLER_HELP),
+    temperature: float | None = typer.Option(None, "--temperature", min=0.0, help=TEMPERATURE_HELP),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     out_dir: Path | None = typer.Option(None, "--out", help="Where to write the JSON/.schem files and build.json (default: <save>/mcgen_builds/<time>)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Generate and show what would change; write nothing to the world."),
@@ -109,8 +111,13 @@ def build_cmd(
         from mcgen.generate import generate  # noqa: PLC0415 - torch, only for this command
     except ImportError as exc:
         raise ConfigError(f"generation is not available in this install: {exc}") from exc
+    from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415
+
+    ck = load_checkpoint(checkpoint)
+    sampler = check_sampling(ck, sampler, num_steps)
     say(f"generating {count} building(s) with {checkpoint} ...")
-    grids = generate(checkpoint, count, num_steps=num_steps, seed=seed, label=label, guidance=guidance, clean=clean)
+    grids = generate(ck, count, sampler=sampler, num_steps=num_steps, seed=seed, label=label, guidance=guidance,
+                     clean=clean, temperature=temperature)
     names = [f"building_{i}" for i in range(len(grids))]
     report = place_buildings(world, grids, at=at_xyz, spacing=spacing, names=names,
                              reason=f"build {len(grids)} from {Path(checkpoint).name}",
@@ -120,7 +127,8 @@ def build_cmd(
         return
     folder = out_dir or world / "mcgen_builds" / time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     _write_build_files(folder, grids, report, {"checkpoint": str(checkpoint), "seed": seed, "label": label,
-                                               "guidance": guidance, "num_steps": num_steps, "cleanup": clean})
+                                               "guidance": guidance, "sampler": sampler, "num_steps": num_steps,
+                                               "cleanup": clean})
     say(f"files: {folder}")
 
 

@@ -13,6 +13,7 @@ import torch
 from mcgen.checkpoint import FORMAT_VERSION, load_checkpoint, save_checkpoint, strip_prefixes
 from mcgen.diffusion import DiffusionConfig
 from mcgen.errors import CheckpointError
+from mcgen.masked import MaskedConfig
 from mcgen.model import ModelConfig, build_model
 from mcgen.vocab import DEFAULT_VOCAB
 
@@ -117,6 +118,35 @@ def test_format_1_checkpoints_still_load_with_their_tanh_gelu(tmp_path: Path) ->
     ck = load_checkpoint(p)
     assert ck.model_cfg.activation == "gelu_tanh"
     assert ck.build_model("cpu").blocks[0].mlp[1].approximate == "tanh"
+
+
+def test_format_2_checkpoints_load_as_gaussian(tmp_path: Path) -> None:
+    """Written before the objective seam: no ``objective`` key, no ``mask_token`` field."""
+    p = tmp_path / "ck.pt"
+    _save(p)
+    old_cfg = {k: v for k, v in CFG.to_dict().items() if k != "mask_token"}
+    d = torch.load(p, weights_only=True)
+    del d["objective"]
+    d.update(format_version=2, model_config=old_cfg)
+    torch.save(d, p)
+    ck = load_checkpoint(p)
+    assert ck.objective().kind == "gaussian" and ck.objective().default_sampler == "ddim"
+    assert ck.diffusion_cfg.schedule == "linear" and not ck.model_cfg.mask_token
+
+
+def test_masked_checkpoint_round_trips_with_its_objective(tmp_path: Path) -> None:
+    p = tmp_path / "ck.pt"
+    cfg = ModelConfig(preset="tiny", num_labels=2, depth=1, hidden_size=64, num_heads=2, mask_token=True)
+    state = _save(p, cfg, diffusion_cfg=MaskedConfig(schedule="linear", weighting="bounded"))
+    assert torch.load(p, weights_only=True)["objective"] == "masked"
+    ck = load_checkpoint(p)
+    assert ck.objective().kind == "masked" and ck.diffusion_cfg == MaskedConfig(schedule="linear", weighting="bounded")
+    model = ck.build_model()
+    assert model.state_embed is not None and torch.equal(model.state_embed.weight, state["state_embed.weight"])
+    _tamper(p, objective="gaussian", diffusion_config={})
+    _one_line_error(p, "does not fit a model with mask_token=True")
+    _tamper(p, objective="flow")
+    _one_line_error(p, "unknown objective 'flow'")
 
 
 def test_newer_format_is_refused(tmp_path: Path) -> None:

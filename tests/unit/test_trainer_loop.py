@@ -41,10 +41,11 @@ def _metrics(out: Path) -> list[dict]:
     return [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
 
 
-def test_run_writes_the_whole_output_tree(micro_model, dataset, tmp_path):
+@pytest.mark.parametrize("objective", ["gaussian", "masked"])
+def test_run_writes_the_whole_output_tree(micro_model, dataset, tmp_path, objective):
     out = tmp_path / "out"
     summary = train(_cfg(dataset, out, max_steps=4, sample_every=2, ckpt_every=2, samples_per_step=2,
-                         sample_steps=2), progress=False)
+                         sample_steps=2, objective=objective), progress=False)
     assert summary["steps"] == 4 and summary["final_loss"] > 0
     for rel in ("checkpoints/step_000002.pt", "checkpoints/step_000004.pt", "checkpoints/latest.pt",
                 "inference_samples/step_000002_sample_0.json", "inference_samples/step_000004_sample_1.json",
@@ -55,6 +56,8 @@ def test_run_writes_the_whole_output_tree(micro_model, dataset, tmp_path):
     assert ck.step == 4 and ck.label_names == ["house", "tower"] and ck.train_state["counters"]["step"] == 4
     sample = json.loads((out / "inference_samples" / "step_000004_sample_0.json").read_text())
     assert sample["meta"]["step"] == 4 and sample["meta"]["weights"] == "ema"
+    assert sample["meta"]["objective"] == objective and ck.objective().kind == objective
+    assert sample["meta"]["sampler"] == ("ddim" if objective == "gaussian" else "confidence")
     recs = _metrics(out)
     assert [r["step"] for r in recs] == [1, 2, 3, 4]
     assert {"step", "epoch", "loss", "lr", "grad_norm", "samples_per_s", "time"} <= set(recs[0])
@@ -62,12 +65,14 @@ def test_run_writes_the_whole_output_tree(micro_model, dataset, tmp_path):
     assert conf["config"]["batch_size"] == 2 and conf["resolved"]["total_steps"] == 4
 
 
-def test_resume_is_bit_identical(micro_model, dataset, tmp_path):
+@pytest.mark.parametrize("objective", ["gaussian", "masked"])
+def test_resume_is_bit_identical(micro_model, dataset, tmp_path, objective):
     straight, split = tmp_path / "a", tmp_path / "b"
-    train(_cfg(dataset, straight, max_steps=6), progress=False)
+    train(_cfg(dataset, straight, max_steps=6, objective=objective), progress=False)
     with pytest.raises(TrainingInterrupted):
-        _interrupt_after(3, _cfg(dataset, split, max_steps=6))
-    train(_cfg(dataset, split, max_steps=6, resume="auto"), progress=False)
+        _interrupt_after(3, _cfg(dataset, split, max_steps=6, objective=objective))
+    train(_cfg(dataset, split, max_steps=6, resume="auto", objective=objective), progress=False)
+    assert load_checkpoint(split / "checkpoints" / "latest.pt").objective().kind == objective
     a = load_checkpoint(straight / "checkpoints" / "latest.pt")
     b = load_checkpoint(split / "checkpoints" / "latest.pt")
     for k in a.train_state["model"]:

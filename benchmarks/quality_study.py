@@ -1,0 +1,212 @@
+"""The study that picks mcgen's default objective, token size and sampler: equal training time.
+
+Usage::
+
+    python benchmarks/quality_study.py                       # CPU: 240 s of training per variant
+    python benchmarks/quality_study.py --budget 600 --preset small --device cuda --tag gpu
+    python benchmarks/quality_study.py --quick               # toy sizes: checks the script runs
+
+Each variant trains on the demo's dataset (``mcgen dataset synth``, 200 builds at 16^3, seed 0) for
+the **same wall-clock budget**: a 30-step probe measures its training speed on this machine, and
+the run gets ``budget x speed`` steps (so its learning-rate schedule ends when the time does). Then
+every variant is sampled **raw** (``--cleanup none``, every label in turn) and scored with the
+report of ``mcgen evaluate`` (:func:`mcgen.evaluate.evaluate`) against the same 200 builds:
+
+1. a small sweep (64 samples, 25 steps) over guidance, and for masked models over the sampler,
+   picks each variant's setting by FID;
+2. that setting at 10, 25 and 50 sampler steps, 256 samples each.
+
+Results go to ``benchmarks/results/quality_study_<tag>.json`` (machine, command, commit, every
+number), the raw samples' contact sheets of the two best variants to ``docs/``, and
+``make_benchmarks_md.py --no-run`` renders the table into BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from machine import describe_machine, git_state  # noqa: E402
+
+# name -> train settings beyond the shared ones (objective, patch size, width/depth)
+VARIANTS: dict[str, dict] = {
+    "gaussian-p4": {"objective": "gaussian", "patch": 4},
+    "gaussian-p2": {"objective": "gaussian", "patch": 2},
+    "masked-p4": {"objective": "masked", "patch": 4},
+    "masked-p2": {"objective": "masked", "patch": 2},
+    "masked-p4-deep": {"objective": "masked", "patch": 4, "depth": 8},
+}
+METRICS = ("plausible", "unsupported", "hist_tv", "fid", "precision", "recall", "near_copies", "empty")
+
+
+def _train(data: Path, out: Path, v: dict, steps: int, a: argparse.Namespace) -> dict:
+    """One training run in-process; returns the trainer's summary."""
+    from trainer import build_config, train
+
+    cfg = build_config(
+        None, data=str(data), out=str(out), model_size=a.preset, patch_size=v["patch"], objective=v["objective"],
+        max_steps=steps, batch_size=a.batch, lr=a.lr, ema_decay=a.ema, warmup_steps=min(100, max(1, steps // 5)),
+        sample_every=0, ckpt_every=0, log_every=10, seed=a.seed, device=a.device, threads=a.threads)
+    if "depth" in v:
+        import mcgen.model as model_mod  # the depth variant: one preset entry changed for this run
+
+        hidden, _, heads = model_mod.PRESETS[a.preset]
+        saved = dict(model_mod.PRESETS)
+        model_mod.PRESETS[a.preset] = (hidden, v["depth"], heads)
+        try:
+            return train(cfg, progress=False)
+        finally:
+            model_mod.PRESETS.clear()
+            model_mod.PRESETS.update(saved)
+    return train(cfg, progress=False)
+
+
+def _speed(data: Path, work: Path, v: dict, a: argparse.Namespace) -> float:
+    """Training samples/s of variant ``v`` here, from a 30-step probe (the trainer's own timer,
+    over steps 21-30, which excludes start-up)."""
+    out = work / "probe"
+    shutil.rmtree(out, ignore_errors=True)
+    _train(data, out, v, 30, a)
+    recs = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines() if x.strip()]
+    rates = [r["samples_per_s"] for r in recs if "samples_per_s" in r]
+    shutil.rmtree(out, ignore_errors=True)
+    return float(rates[-1])
+
+
+def _evaluate(ck, reference: list, n: int, steps: int, sampler: str, guidance: float, a) -> tuple[dict, list, float]:
+    from mcgen.evaluate import evaluate
+    from mcgen.generate import generate
+
+    t0 = time.perf_counter()
+    grids = generate(ck, n, sampler=sampler, num_steps=steps, seed=a.seed, label="all", guidance=guidance,
+                     clean="none", device=a.device)
+    seconds = time.perf_counter() - t0
+    report = evaluate(grids, reference, seed=a.seed, n_boot=a.bootstrap)
+    return report, grids, seconds
+
+
+def _row(report: dict) -> dict:
+    return {m: report[m]["samples"] for m in METRICS if m in report}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--budget", type=float, default=240.0, help="training seconds per variant")
+    p.add_argument("--preset", default="tiny")
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--ema", type=float, default=0.99)
+    p.add_argument("--variants", nargs="*", default=list(VARIANTS), help=f"any of {', '.join(VARIANTS)}")
+    p.add_argument("--num-samples", type=int, default=256)
+    p.add_argument("--sweep-samples", type=int, default=64)
+    p.add_argument("--step-counts", type=int, nargs="*", default=[10, 25, 50])
+    p.add_argument("--guidances", type=float, nargs="*", default=[1.0, 1.5, 2.5])
+    p.add_argument("--bootstrap", type=int, default=100)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--tag", default="cpu", help="results file suffix (cpu, gpu)")
+    p.add_argument("--quick", action="store_true", help="toy sizes, to check the script end to end")
+    p.add_argument("--keep", type=Path, default=None, help="keep the runs (checkpoints) in this folder")
+    a = p.parse_args(argv)
+    if a.quick:
+        a.budget, a.num_samples, a.sweep_samples, a.step_counts, a.bootstrap = 4.0, 8, 4, [2, 4], 0
+        a.guidances = [1.0, 2.0]
+    unknown = [v for v in a.variants if v not in VARIANTS]
+    if unknown:
+        p.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
+
+    from mcgen.checkpoint import load_checkpoint
+    from mcgen.cli import run as mcgen_cli
+    from mcgen.files import iter_structures
+    from mcgen.fsutil import atomic_write_text
+    from mcgen.render import contact_sheet
+
+    work = a.keep or Path(tempfile.mkdtemp(prefix="mcgen-study-"))
+    work.mkdir(parents=True, exist_ok=True)
+    data = work / "dataset"
+    if not (data / "manifest.json").is_file():
+        rc = mcgen_cli(["dataset", "synth", "--out", str(data), "--count", "20" if a.quick else "200",
+                        "--size", "16", "--seed", "0"])
+        if rc != 0:
+            return rc
+    reference = [g for _, g in iter_structures(data)]
+    results: dict = {
+        "kind": "quality_study", "machine": describe_machine(), "git": git_state(),
+        "command": " ".join(["python", "benchmarks/quality_study.py", *(argv if argv is not None else sys.argv[1:])]),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "budget_s": a.budget, "preset": a.preset, "batch": a.batch, "lr": a.lr, "ema": a.ema,
+        "num_samples": a.num_samples, "variants": {},
+    }
+    out_json = ROOT / "benchmarks" / "results" / f"quality_study_{a.tag}.json"
+    grids_of: dict[str, list] = {}
+    for name in a.variants:
+        v = VARIANTS[name]
+        sps = _speed(data, work, v, a)
+        steps = max(1, int(a.budget * sps / a.batch))
+        run = work / name
+        shutil.rmtree(run, ignore_errors=True)
+        summary = _train(data, run, v, steps, a)
+        ck = load_checkpoint(run / "checkpoints" / "latest.pt")
+        obj = ck.objective()
+        samplers = obj.samplers if obj.kind == "masked" else (obj.default_sampler,)
+        sweep = []
+        for sampler in samplers:
+            for gd in a.guidances:
+                rep, _, _ = _evaluate(ck, reference, a.sweep_samples, 25 if not a.quick else 2, sampler, gd, a)
+                sweep.append({"sampler": sampler, "guidance": gd, **_row(rep)})
+                print(f"{name} sweep {sampler} g{gd}: fid {rep['fid']['samples']:.2f} "
+                      f"plausible {rep['plausible']['samples']:.2f}", flush=True)
+        best = min(sweep, key=lambda r: r.get("fid", float("inf")))
+        finals = []
+        for n_steps in a.step_counts:
+            rep, grids, sec = _evaluate(ck, reference, a.num_samples, n_steps, best["sampler"], best["guidance"], a)
+            finals.append({"steps": n_steps, "sample_ms_per_structure": round(1000 * sec / a.num_samples, 2),
+                           **_row(rep), "baseline": {m: rep[m]["baseline"] for m in METRICS if m in rep}})
+            grids_of[f"{name}@{n_steps}"] = grids
+            print(f"{name} {best['sampler']} g{best['guidance']} x{n_steps}: " +
+                  " ".join(f"{k} {v:.3f}" for k, v in _row(rep).items()), flush=True)
+        results["variants"][name] = {
+            "settings": v, "probe_samples_per_s": round(sps, 2), "train_steps": summary["steps"],
+            "train_seconds": round(summary["seconds"], 1), "final_loss": summary.get("final_loss"),
+            "parameters": None, "sampler": best["sampler"], "guidance": best["guidance"],
+            "sweep": sweep, "final": finals,
+        }
+        atomic_write_text(out_json, json.dumps(results, indent=1) + "\n")  # partial results survive a crash
+    # the two best (variant, steps) by FID: contact sheets of their raw samples next to the data
+    ranked = sorted(((f["fid"], name, f["steps"]) for name, r in results["variants"].items() for f in r["final"]))
+    sheets = []
+    seen = set()
+    for fid, name, n_steps in ranked:
+        if name in seen:
+            continue
+        seen.add(name)
+        grids = grids_of[f"{name}@{n_steps}"][:20]
+        path = ROOT / "docs" / f"study_{a.tag}_{len(sheets) + 1}_{name}.png"
+        contact_sheet([(f"{g.meta.get('label')}", g) for g in grids], path)
+        sheets.append({"variant": name, "steps": n_steps, "fid": fid, "png": str(path.relative_to(ROOT))})
+        if len(sheets) == 2:
+            break
+    data_sheet = ROOT / "docs" / "study_data.png"
+    contact_sheet([(g.meta.get("label", ""), g) for g in reference[:20]], data_sheet)
+    results["sheets"] = sheets
+    results["data_sheet"] = str(data_sheet.relative_to(ROOT))
+    atomic_write_text(out_json, json.dumps(results, indent=1) + "\n")
+    print(f"wrote {out_json}")
+    if a.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
