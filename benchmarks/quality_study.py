@@ -14,7 +14,8 @@ report of ``mcgen evaluate`` (:func:`mcgen.evaluate.evaluate`) against the same 
 
 1. a small sweep (64 samples, 25 steps) over guidance, and for masked models over the sampler,
    picks each variant's setting by FID;
-2. that setting at 10, 25 and 50 sampler steps, 256 samples each.
+2. that setting at 10, 25 and 50 sampler steps (and 100 for patch-4 variants, where steps are
+   cheap), 256 samples each.
 
 Results go to ``benchmarks/results/quality_study_<tag>.json`` (machine, command, commit, every
 number), the raw samples' contact sheets of the two best variants to ``docs/``, and
@@ -110,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--num-samples", type=int, default=256)
     p.add_argument("--sweep-samples", type=int, default=64)
     p.add_argument("--step-counts", type=int, nargs="*", default=[10, 25, 50])
-    p.add_argument("--guidances", type=float, nargs="*", default=[1.0, 1.5, 2.5])
+    p.add_argument("--guidances", type=float, nargs="*", default=[1.0, 1.5, 2.0])
+    p.add_argument("--extra-steps-p4", type=int, nargs="*", default=[100],
+                   help="more step counts for patch-4 variants only (cheap there)")
     p.add_argument("--bootstrap", type=int, default=100)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto")
@@ -121,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     if a.quick:
         a.budget, a.num_samples, a.sweep_samples, a.step_counts, a.bootstrap = 4.0, 8, 4, [2, 4], 0
-        a.guidances = [1.0, 2.0]
+        a.guidances, a.extra_steps_p4 = [1.0, 2.0], []
     unknown = [v for v in a.variants if v not in VARIANTS]
     if unknown:
         p.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
@@ -169,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"plausible {rep['plausible']['samples']:.2f}", flush=True)
         best = min(sweep, key=lambda r: r.get("fid", float("inf")))
         finals = []
-        for n_steps in a.step_counts:
+        for n_steps in a.step_counts + (a.extra_steps_p4 if v["patch"] == 4 else []):
             rep, grids, sec = _evaluate(ck, reference, a.num_samples, n_steps, best["sampler"], best["guidance"], a)
             finals.append({"steps": n_steps, "sample_ms_per_structure": round(1000 * sec / a.num_samples, 2),
                            **_row(rep), "baseline": {m: rep[m]["baseline"] for m in METRICS if m in rep}})
