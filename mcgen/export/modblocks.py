@@ -108,7 +108,7 @@ _SHAPE_STEMS: dict[str, frozenset[str]] = {
                        "red_nether_brick", "end_stone_brick", "blackstone", "polished_blackstone",
                        "polished_blackstone_brick"}),
 }
-_NEW_STEMS = {"mud_brick": "mud_bricks", "cherry": "cherry_planks", "bamboo": "bamboo_planks"}  # not in 1.16-1.18
+_NEW_STEMS = ("mud_brick", "mangrove", "cherry", "bamboo")  # not in 1.16-1.18: never chosen by colour
 _AXIS_RE = re.compile(r"(_log|_wood|_stem|_hyphae|^hay_block|_pillar|basalt|bamboo_block)$")
 _MOD_BLOCKS: dict[str, str] = {
     "minecolonies:barrel_block": "minecraft:barrel[facing=up,open=false]",
@@ -170,26 +170,78 @@ def _stem(material: str, shape: str) -> str:
             return "iron"
         if n in ("nether_bricks", "red_nether_bricks") and shape == "fence":
             return "nether_brick"
-        return _nearest(material, _WOODS)
+        return _nearest(material, _WOODS + (("iron",) if shape in ("door", "trapdoor") else ()))
     n = _STEM_ALIASES.get(n, n)
     stem = _STEMS.get(n)
     if stem is not None and stem in _SHAPE_STEMS[shape]:
         return stem
     if n in ("cut_sandstone", "smooth_sandstone") and "sandstone" in _SHAPE_STEMS[shape]:
         return "sandstone"
-    return _nearest(material, sorted(_SHAPE_STEMS[shape]))
+    return _nearest(material, sorted(_SHAPE_STEMS[shape]) + (list(_WOODS) if shape in ("stairs", "slab") else []))
+
+
+# Average texture colours of the full blocks behind each stem, and of the dyed blocks.
+_STEM_RGB: dict[str, tuple[int, int, int]] = {
+    "stone_brick": (122, 121, 122), "mossy_stone_brick": (115, 121, 105), "brick": (150, 97, 83),
+    "cobblestone": (127, 127, 127), "mossy_cobblestone": (110, 118, 94), "stone": (126, 126, 126),
+    "granite": (149, 103, 85), "polished_granite": (154, 106, 89), "diorite": (188, 188, 188),
+    "polished_diorite": (192, 193, 194), "andesite": (136, 136, 136), "polished_andesite": (132, 134, 133),
+    "cobbled_deepslate": (77, 77, 80), "polished_deepslate": (72, 72, 73), "deepslate_brick": (70, 70, 71),
+    "deepslate_tile": (54, 54, 55), "mud_brick": (137, 103, 79), "sandstone": (216, 203, 155),
+    "smooth_sandstone": (223, 214, 170), "red_sandstone": (181, 97, 31), "smooth_red_sandstone": (181, 97, 31),
+    "cut_sandstone": (217, 206, 159), "cut_red_sandstone": (189, 101, 31), "prismarine": (99, 156, 151),
+    "prismarine_brick": (99, 171, 158), "dark_prismarine": (51, 91, 75), "nether_brick": (44, 21, 26),
+    "red_nether_brick": (69, 7, 9), "quartz": (235, 229, 222), "smooth_quartz": (235, 229, 222),
+    "purpur": (169, 125, 169), "end_stone_brick": (218, 224, 162), "blackstone": (42, 36, 41),
+    "polished_blackstone": (53, 48, 56), "polished_blackstone_brick": (48, 42, 49), "smooth_stone": (158, 158, 158),
+    "cut_copper": (191, 106, 80), "exposed_cut_copper": (154, 121, 101), "weathered_cut_copper": (109, 145, 107),
+    "oxidized_cut_copper": (79, 153, 126), "oak": (162, 130, 78), "spruce": (114, 84, 48), "birch": (192, 175, 121),
+    "jungle": (160, 115, 80), "acacia": (168, 90, 50), "dark_oak": (66, 43, 20), "mangrove": (117, 54, 48),
+    "cherry": (226, 178, 172), "crimson": (101, 48, 70), "warped": (43, 104, 99), "bamboo": (193, 173, 80),
+    "iron": (220, 220, 220), "hay_block": (166, 136, 38), "glass": (175, 213, 219),
+}
+_DYE_RGB = {
+    "white": (233, 236, 236), "orange": (240, 118, 19), "magenta": (189, 68, 179), "light_blue": (58, 175, 217),
+    "yellow": (248, 197, 39), "lime": (112, 185, 25), "pink": (237, 141, 172), "gray": (62, 68, 71),
+    "light_gray": (142, 142, 134), "cyan": (21, 137, 145), "purple": (121, 42, 172), "blue": (53, 57, 157),
+    "brown": (114, 71, 40), "green": (84, 109, 27), "red": (160, 39, 34), "black": (20, 21, 25),
+}
+_TERRACOTTA_RGB = {
+    "white": (209, 178, 161), "orange": (161, 83, 37), "magenta": (149, 88, 108), "light_blue": (113, 108, 137),
+    "yellow": (186, 133, 35), "lime": (103, 117, 52), "pink": (161, 78, 78), "gray": (57, 42, 35),
+    "light_gray": (135, 106, 97), "cyan": (86, 91, 91), "purple": (118, 70, 86), "blue": (74, 59, 91),
+    "brown": (77, 51, 35), "green": (76, 83, 42), "red": (143, 61, 46), "black": (37, 22, 16),
+}
+
+
+def material_rgb(material: str) -> tuple[int, int, int]:
+    """Approximate texture colour of a vanilla full-block material (for nearest-shape choices)."""
+    n = material.split("[", 1)[0].split(":", 1)[1]
+    wood = _WOOD_RE.match(n)
+    if wood:
+        return _STEM_RGB[wood.group(1)]
+    colour = _COLOR_RE.match(n)
+    if colour:
+        table = _TERRACOTTA_RGB if colour.group(2) == "terracotta" else _DYE_RGB
+        return table[colour.group(1)]
+    if n == "terracotta":
+        return (152, 94, 67)
+    n = _STEM_ALIASES.get(n, n)
+    stem = _STEMS.get(n, n)
+    return _STEM_RGB.get(stem) or color_of(material)
 
 
 def _nearest(material: str, stems: tuple[str, ...] | list[str]) -> str:
-    """The stem whose full block is nearest in preview colour (established stems only)."""
-    target = color_of(material)
+    """The stem whose full block is nearest in colour (stems that exist since 1.16 only)."""
+    target = material_rgb(material)
     pool = [s for s in stems if s not in _NEW_STEMS]
+    return min(pool, key=lambda stem: _rgb_distance(_STEM_RGB[stem], target))
 
-    def dist(stem: str) -> int:
-        full = f"minecraft:{stem}_planks" if stem in _WOODS else f"minecraft:{stem}"
-        return sum((a - b) ** 2 for a, b in zip(color_of(full), target))
 
-    return min(pool, key=dist)
+def _rgb_distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> int:
+    """Squared RGB distance plus a chroma term, so greys match greys rather than pale purples."""
+    chroma = (max(a) - min(a)) - (max(b) - min(b))
+    return sum((x - y) * (x - y) for x, y in zip(a, b)) + 2 * chroma * chroma
 
 
 def _pick(props: dict[str, str], key: str, allowed: tuple[str, ...], default: str) -> str:
@@ -215,12 +267,12 @@ def shaped(material: str, shape: str, props: dict[str, str]) -> str:
     sides = {d: _bool(props, d) for d in _HORIZONTAL}
     if shape in ("full", "pillar"):
         return material
-    if shape == "wall" and _WOOD_RE.match(material.split("[", 1)[0].split(":", 1)[1]):
+    n = material.split("[", 1)[0].split(":", 1)[1]
+    if shape == "wall" and _WOOD_RE.match(n):
         shape = "fence"  # vanilla has no wooden walls
-    if shape == "fence" and _stem(material, "fence") not in _WOODS + ("nether_brick",):
-        shape = "wall"
+    if shape == "fence" and _STEMS.get(_STEM_ALIASES.get(n, n)) not in (None, "nether_brick"):
+        shape = "wall"  # a stone "fence" is a wall
     if shape == "pane":
-        n = material.split("[", 1)[0].split(":", 1)[1]
         colour = _COLOR_RE.match(n)
         pane = f"minecraft:{colour.group(1)}_stained_glass_pane" if colour and "glass" in n else (
             "minecraft:white_stained_glass_pane" if "paper" in n or "white_concrete" in n else "minecraft:glass_pane")
