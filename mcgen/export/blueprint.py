@@ -149,10 +149,10 @@ def encode_blueprint(grid: VoxelGrid, *, data_version: int, name: str = "mcgen")
     sx, sy, sz = blocks.shape
     if max(sx, sy, sz) > 32767:
         raise ExportError(f".blueprint sizes are Shorts; {sx}x{sy}x{sz} is too large")
-    halves = np.ascontiguousarray(blocks.transpose(1, 2, 0)).ravel().astype(">u2")  # (Y, Z, X), x fastest
-    if halves.size % 2:
-        halves = np.concatenate([halves, np.zeros(1, dtype=">u2")])
-    ints = halves.view(">i4").astype(np.int32)
+    flat = np.ascontiguousarray(blocks.transpose(1, 2, 0)).ravel()  # (Y, Z, X): x fastest
+    halves = np.zeros(flat.size + flat.size % 2, dtype=">u2")  # big-endian, padded to whole Ints
+    halves[:flat.size] = flat
+    ints = halves.view(">i4").astype(np.int32)  # each Int: the first half high
     offset = {"x": (INT, sx // 2), "y": (INT, 0), "z": (INT, sz // 2)}
     root = {
         "size_x": (SHORT, sx), "size_y": (SHORT, sy), "size_z": (SHORT, sz),

@@ -108,7 +108,9 @@ _SHAPE_STEMS: dict[str, frozenset[str]] = {
                        "red_nether_brick", "end_stone_brick", "blackstone", "polished_blackstone",
                        "polished_blackstone_brick"}),
 }
-_NEW_STEMS = ("mud_brick", "mangrove", "cherry", "bamboo")  # not in 1.16-1.18: never chosen by colour
+# Added after 1.16.5 (the oldest blueprints): never chosen by colour, so a conversion keeps the source's version.
+_NEW_STEMS = ("mud_brick", "mangrove", "cherry", "bamboo", "cobbled_deepslate", "polished_deepslate", "deepslate_brick",
+              "deepslate_tile", "cut_copper", "exposed_cut_copper", "weathered_cut_copper", "oxidized_cut_copper")
 _AXIS_RE = re.compile(r"(_log|_wood|_stem|_hyphae|^hay_block|_pillar|basalt|bamboo_block)$")
 _MOD_BLOCKS: dict[str, str] = {
     "minecolonies:barrel_block": "minecraft:barrel[facing=up,open=false]",
