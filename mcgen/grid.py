@@ -115,7 +115,7 @@ class VoxelGrid:
     # --- palette operations -------------------------------------------------------------
     def compact(self) -> VoxelGrid:
         """Drop unused palette entries (air stays at 0); order follows first use."""
-        used = np.unique(self.blocks)
+        used = np.flatnonzero(np.bincount(self.blocks.ravel(), minlength=len(self.palette)))  # sorted, no sort
         keep = [0] + [int(i) for i in used if i != 0]
         lut = np.zeros(len(self.palette), dtype=np.int64)
         lut[keep] = np.arange(len(keep))
