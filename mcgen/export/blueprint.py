@@ -43,6 +43,7 @@ def is_blueprint(root: TagDict) -> bool:
 
 
 def _size(root: TagDict, source: object) -> tuple[int, int, int]:
+    """``(X, Y, Z)`` from ``size_x/y/z`` (Shorts read unsigned), checked before anything is allocated."""
     dims = [nbtio.get(root, k, (SHORT, INT, BYTE), what=WHAT, source=source) for k in ("size_x", "size_y", "size_z")]
     return check_size([d & 0xFFFF if root.types[k] == SHORT else d for d, k in zip(dims, ("size_x", "size_y", "size_z"))],
                       what=WHAT, source=source)
@@ -64,6 +65,7 @@ def unpack_blocks(ints: np.ndarray, size: tuple[int, int, int], *, source: objec
 
 
 def _pos(te: Any) -> tuple[int, int, int] | None:
+    """A block entity's ``(x, y, z)`` inside the blueprint, or None when it has no readable position."""
     try:
         p = tuple(int(te[k]) for k in "xyz")
     except (KeyError, TypeError, ValueError):
@@ -130,6 +132,7 @@ def read_blueprint(nbt: nbtio.NbtFile, *, source: object = None, solid_fill: str
 
 
 def _primary_offset(root: TagDict) -> list[int] | None:
+    """``optional_data.structurize.primary_offset`` as ``[x, y, z]``, or None when absent."""
     try:
         off = root["optional_data"]["structurize"]["primary_offset"]
         return [int(off[k]) for k in "xyz"]

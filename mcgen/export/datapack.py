@@ -109,6 +109,7 @@ def pack_files(structures: list[tuple[str, bytes]], mc_version: str | None) -> d
 
 
 def _is_our_pack(folder: Path) -> bool:
+    """True when ``folder/pack.mcmeta`` is one of ours (its description starts with :data:`MARKER`)."""
     try:
         meta = json.loads((folder / "pack.mcmeta").read_text(encoding="utf-8"))
         return str(meta["pack"]["description"]).startswith(MARKER)

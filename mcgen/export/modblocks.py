@@ -247,11 +247,13 @@ def _rgb_distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> int:
 
 
 def _pick(props: dict[str, str], key: str, allowed: tuple[str, ...], default: str) -> str:
+    """``props[key]`` when it is one of ``allowed``, else ``default``."""
     v = props.get(key, default)
     return v if v in allowed else default
 
 
 def _bool(props: dict[str, str], key: str) -> str:
+    """A side connection as ``true``/``false`` (wall heights ``low``/``tall`` count as connected)."""
     return "true" if props.get(key) in ("true", "low", "tall") else "false"
 
 

@@ -5,17 +5,15 @@ Per build a worker reads, cleans, maps onto the vocabulary and fits (:func:`conv
 trimmed builds in memory up to :data:`CACHE_VOXELS` and re-reading the rest. Results come back
 in source order through a bounded window, so memory stays bounded and the output does not depend
 on the number of workers. The parent drops near-empty builds and exact duplicates, numbers the
-samples, assigns the series split and hands each grid to a sink; :func:`write_import` makes the
-sink write sample folders in the workers too, into a staging folder swapped in at the end.
+samples, assigns the series split and hands each grid to a sink, or has the workers write sample
+folders (:func:`mcgen.importing.pipeline.import_dataset` gives them a staging folder, swapped in at
+the end).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
-import os
-import shutil
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,15 +24,16 @@ from typing import Any
 import numpy as np
 
 from mcgen.blocks import AIR
-from mcgen.errors import FileIOError, FormatError, McgenError
+from mcgen.errors import FileIOError, McgenError
 from mcgen.grid import VoxelGrid
 from mcgen.importing.fit import FitInfo, fit
 from mcgen.importing.mapping import VocabMapper, auto_vocabulary
 from mcgen.importing.pipeline import (
     ImportOptions, PreparedBuild, Progress, TooLarge, WorldBox, build_label, load_source, prepare_build, source_name,
 )
+from mcgen.importing.labels import label_from_name
 from mcgen.importing.report import ImportReport
-from mcgen.importing.series import held_out_series, relative_parts, series_key
+from mcgen.importing.series import folder_label, held_out_series, relative_parts, series_key
 from mcgen.vocab import DEFAULT_VOCAB
 
 CACHE_VOXELS = 64_000_000  # auto:K keeps trimmed builds in memory up to this many voxels, else re-reads
@@ -132,12 +131,14 @@ class _Runner:
     """Runs jobs inline (one worker) or in a process pool, giving results back in order."""
 
     def __init__(self, workers: int, init_args: tuple) -> None:
+        """``init_args`` go to :func:`_init` in every worker (and in this process)."""
         self.workers = workers
         self.init_args = init_args
         self.pool = None
         self.writes: deque = deque()
 
     def __enter__(self) -> _Runner:
+        """Set this process up like a worker, and start the pool when there is more than one worker."""
         _init(*self.init_args)
         if self.workers > 1:
             ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
@@ -145,6 +146,7 @@ class _Runner:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Close the pool (terminate it when leaving on an error, e.g. Ctrl-C)."""
         if self.pool is not None:
             if exc[0] is None:
                 self.pool.close()
@@ -190,8 +192,9 @@ class _Books:
 
     def __init__(self, options: ImportOptions, progress: Progress | None, vocab: list[str],
                  held_out: set[str] | None, series: dict[str, str]) -> None:
+        """``held_out``: the held-out series (None without a split); ``series``: source -> series."""
         self.o = options
-        self.report = ImportReport(options, vocabulary=vocab, workers=options.workers)
+        self.report = ImportReport(options, vocabulary=list(vocab), workers=options.workers)
         self.say = progress or (lambda *_: None)
         self.seen: dict[bytes, str] = {}
         self.held_out, self.series = held_out, series
@@ -265,6 +268,22 @@ class _Books:
         self.say("ok", b.source, note)
 
 
+def _series_of(src: Path | WorldBox, roots: Sequence[Path]) -> str:
+    """The series a source belongs to, named below its import root (so the split is machine-independent)."""
+    if isinstance(src, WorldBox):
+        return str(src)
+    parts = relative_parts(src, roots)
+    return series_key("/".join(parts) if parts else src.resolve().as_posix())
+
+
+def _split_label(src: Path | WorldBox, options: ImportOptions, roots: Sequence[Path]) -> str:
+    """The label a series is stratified by (from its path, so it is known before anything is read)."""
+    if isinstance(src, WorldBox):
+        return "build"
+    label = folder_label(src, roots, options.label_from) if options.label_from != "name" else None
+    return label or label_from_name(src.name)
+
+
 def _series_plan(sources: Sequence[Path | WorldBox], options: ImportOptions,
                  roots: Sequence[Path]) -> tuple[set[str] | None, dict[str, str]]:
     """Series key of every source and the held-out series (None without ``--split-by series``)."""
@@ -273,19 +292,31 @@ def _series_plan(sources: Sequence[Path | WorldBox], options: ImportOptions,
     keys: dict[str, str] = {}
     labels: dict[str, str] = {}
     for src in sources:
-        name = source_name(src)
-        if isinstance(src, WorldBox):
-            keys[name] = name
-        else:
-            parts = relative_parts(src, roots)
-            keys[name] = series_key("/".join(parts) if parts else src.resolve().as_posix())
-        from mcgen.importing.series import folder_label  # noqa: PLC0415
-        from mcgen.importing.labels import label_from_name  # noqa: PLC0415
-
-        label = None if isinstance(src, WorldBox) or options.label_from == "name" else \
-            folder_label(src, roots, options.label_from)
-        labels.setdefault(keys[name], label or (label_from_name(src.name) if isinstance(src, Path) else "build"))
+        key = keys[source_name(src)] = _series_of(src, roots)
+        labels.setdefault(key, _split_label(src, options, roots))
     return held_out_series(labels, options.held_out, options.seed), keys
+
+
+def _count_pass(sources: Sequence[Path | WorldBox], options: ImportOptions, roots: Sequence[Path], books: _Books,
+                tick: Callable[[], None]) -> tuple[list, Counter]:
+    """First pass of ``auto:K``: state counts over everything readable, and the convert jobs.
+
+    Trimmed builds stay in the jobs while they fit in :data:`CACHE_VOXELS`; the rest are re-read.
+    """
+    budget, totals, jobs = CACHE_VOXELS, Counter(), []
+    with _Runner(options.workers, (options, roots, None)) as run:
+        for src, o in zip(sources, run.ordered(read_job, sources)):
+            tick()
+            if not books.read_result(o):
+                continue
+            b = o.build
+            assert b is not None and b.blocks is not None
+            if b.blocks.size > budget:
+                b.blocks = None
+            budget -= b.blocks.size if b.blocks is not None else 0
+            totals.update({s: int(n) for s, n in zip(b.palette, b.counts.tolist()) if n})
+            jobs.append((src, b))
+    return jobs, totals
 
 
 def run_import(sources: Sequence[Path | WorldBox], options: ImportOptions,
@@ -297,6 +328,7 @@ def run_import(sources: Sequence[Path | WorldBox], options: ImportOptions,
     Args:
         sink: called in the parent with each grid; or
         write_to: a folder the workers write ``sample_XXXX/`` folders into instead.
+        tick: called with ``(done, total)`` after each job (two per source with ``auto:K``).
 
     Returns:
         The report; ``report.split`` says which sample indices are held out.
@@ -304,29 +336,19 @@ def run_import(sources: Sequence[Path | WorldBox], options: ImportOptions,
     t0 = time.perf_counter()
     held_out, series = _series_plan(sources, options, roots)
     k = options.auto_k()
-    total = len(sources) * (2 if k is not None else 1)
-    done = 0
-    vocab = list(DEFAULT_VOCAB.states)
-    books = _Books(options, progress, vocab, held_out, series)
-    jobs: list[tuple[Path | WorldBox, PreparedBuild | None]] = [(src, None) for src in sources]
+    total, done = len(sources) * (2 if k is not None else 1), [0]
+
+    def step() -> None:
+        done[0] += 1
+        if tick:
+            tick(done[0], total)
+
+    books = _Books(options, progress, list(DEFAULT_VOCAB.states), held_out, series)
+    jobs: list = [(src, None) for src in sources]
     if k is not None:
-        budget, totals, jobs = CACHE_VOXELS, Counter(), []
-        with _Runner(options.workers, (options, roots, None)) as run:
-            for src, o in zip(sources, run.ordered(read_job, sources)):
-                done += 1
-                if tick:
-                    tick(done, total)
-                if not books.read_result(o):
-                    continue
-                b = o.build
-                assert b is not None and b.blocks is not None
-                if b.blocks.size > budget:
-                    b.blocks = None
-                budget -= b.blocks.size if b.blocks is not None else 0
-                totals.update({s: int(n) for s, n in zip(b.palette, b.counts.tolist()) if n})
-                jobs.append((src, b))
-        vocab = auto_vocabulary(dict(totals), k)
-        books.report.vocabulary = vocab
+        jobs, totals = _count_pass(sources, options, roots, books, step)
+        books.report.vocabulary = auto_vocabulary(dict(totals), k)
+    vocab = books.report.vocabulary
     with _Runner(options.workers, (options, roots, vocab)) as run:
         if write_to is not None:
             from mcgen.dataset import sample_dir_name  # noqa: PLC0415
@@ -335,9 +357,7 @@ def run_import(sources: Sequence[Path | WorldBox], options: ImportOptions,
                 run.submit_write((write_to / sample_dir_name(grid.meta["index"], len(sources)), grid))
         assert sink is not None
         for o in run.ordered(convert_job, jobs):
-            done += 1
-            if tick:
-                tick(done, total)
+            step()
             if k is None and not books.read_result(o):
                 continue
             if o.kind != "ok":  # the re-read of a build not kept in memory failed
@@ -353,55 +373,3 @@ def run_import(sources: Sequence[Path | WorldBox], options: ImportOptions,
                    "train": books.splits["train"], "held_out": books.splits["held_out"]}
     r.seconds = time.perf_counter() - t0
     return r
-
-
-def write_import(sources: Sequence[Path | WorldBox], out: Path, options: ImportOptions, *,
-                 progress: Progress | None = None, tick: Callable[[int, int], None] | None = None,
-                 roots: Sequence[Path] = (), generator: str = "mcgen.importing") -> ImportReport:
-    """Import into a staging folder beside ``out``, write manifest and report, then swap it in.
-
-    Raises:
-        UsageError: ``out`` exists and is neither empty nor an mcgen dataset.
-        FormatError: nothing could be imported.
-    """
-    from mcgen.dataset import check_output, write_manifest  # noqa: PLC0415
-    from mcgen.fsutil import atomic_write_text  # noqa: PLC0415
-
-    check_output(out)
-    staging = out.parent / f".{out.name}.importing-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        staging.mkdir(parents=True)
-        report = run_import(sources, options, write_to=staging, progress=progress, tick=tick, roots=roots)
-        if not report.written:
-            raise FormatError(f"no build could be imported from {len(sources)} input(s): {len(report.skipped)} "
-                              f"unreadable, {len(report.too_large)} too large, {len(report.near_empty)} near-empty, "
-                              f"{len(report.duplicates)} duplicates")
-        extra: dict[str, Any] = {"import": {"fit": options.fit, "vocab": options.vocab,
-                                            "min_blocks": options.min_blocks, "max_size": options.max_size,
-                                            "keep_ground": options.keep_ground, "label_from": options.label_from,
-                                            "solid_fill": options.solid_fill, "sources": len(sources)}}
-        if report.split:
-            extra["split"] = report.split
-        write_manifest(staging, count=len(report.written), labels=dict(report.labels), size=options.size,
-                       vocabulary=report.vocabulary, generator=generator, seed=None, extra=extra)
-        atomic_write_text(staging / "report.json", json.dumps(report.to_dict(), indent=1) + "\n")
-        os.sync()  # one flush for every sample file, before the dataset becomes visible
-        _swap_in(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return report
-
-
-def _swap_in(staging: Path, out: Path) -> None:
-    """Replace ``out`` (absent, empty or an old dataset) by ``staging`` with two renames."""
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    try:
-        if out.exists():
-            os.replace(out, old)
-        os.replace(staging, out)
-    except OSError as exc:
-        if old.exists() and not out.exists():
-            os.replace(old, out)
-        raise FileIOError(f"cannot put the new dataset in place: {exc.strerror or exc}", path=out) from exc
-    shutil.rmtree(old, ignore_errors=True)

@@ -9,15 +9,17 @@ worker processes (:mod:`mcgen.importing.engine`); this module holds the options 
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from mcgen.blocks import AIR, base_name
-from mcgen.errors import ConfigError, FormatError, UsageError
+from mcgen.blocks import base_name
+from mcgen.errors import ConfigError, FileIOError, FormatError, UsageError
 from mcgen.files import STRUCTURE_SUFFIXES, is_sample_dir, read_structure
 from mcgen.grid import VoxelGrid
 from mcgen.export.modblocks import SOLID_FILLS
@@ -266,14 +268,58 @@ def import_dataset(sources: Sequence[Path | WorldBox], out: str | os.PathLike, o
                    tick: Callable[[int, int], None] | None = None) -> ImportReport:
     """Import builds and write ``out/`` (``sample_XXXX/``, ``manifest.json``, ``report.json``).
 
-    The dataset is written into a staging folder beside ``out`` and swapped in at the end, so
-    a failed or interrupted import leaves ``out`` as it was.
+    The workers write into a staging folder beside ``out``; it is synced once and swapped in at
+    the end, so a failed or interrupted import leaves ``out`` as it was.
 
     Raises:
         FormatError: nothing could be imported (every reason is in the progress events).
         UsageError: ``out`` is a non-empty folder that is not an mcgen dataset.
+        FileIOError: the dataset cannot be written or put in place.
     """
-    from mcgen.importing.engine import write_import  # noqa: PLC0415 - the engine imports this module
+    from mcgen.dataset import check_output, write_manifest  # noqa: PLC0415
+    from mcgen.fsutil import atomic_write_text  # noqa: PLC0415
+    from mcgen.importing.engine import run_import  # noqa: PLC0415 - the engine imports this module
 
-    return write_import(sources, Path(out), options, progress=progress, tick=tick, roots=roots,
-                        generator=GENERATOR)
+    out = Path(out)
+    check_output(out)
+    staging = out.parent / f".{out.name}.importing-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir(parents=True)
+        report = run_import(sources, options, write_to=staging, progress=progress, tick=tick, roots=roots)
+        if not report.written:
+            raise FormatError(f"no build could be imported from {len(sources)} input(s): {len(report.skipped)} "
+                              f"unreadable, {len(report.too_large)} too large, {len(report.near_empty)} near-empty, "
+                              f"{len(report.duplicates)} duplicates")
+        extra: dict = {"import": {"fit": options.fit, "vocab": options.vocab, "min_blocks": options.min_blocks,
+                                  "max_size": options.max_size, "keep_ground": options.keep_ground,
+                                  "label_from": options.label_from, "solid_fill": options.solid_fill,
+                                  "sources": len(sources)}}
+        if report.split:
+            extra["split"] = report.split
+        write_manifest(staging, count=len(report.written), labels=dict(report.labels), size=options.size,
+                       vocabulary=report.vocabulary, generator=GENERATOR, seed=None, extra=extra)
+        atomic_write_text(staging / "report.json", json.dumps(report.to_dict(), indent=1) + "\n")
+        os.sync()  # one flush for every sample file, before the dataset becomes visible
+        _swap_in(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return report
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Replace ``out`` (absent, empty or an old dataset) by ``staging`` with two renames.
+
+    Raises:
+        FileIOError: a rename failed (``out`` is put back when it can be).
+    """
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    try:
+        if out.exists():
+            os.replace(out, old)
+        os.replace(staging, out)
+    except OSError as exc:
+        if old.exists() and not out.exists():
+            os.replace(old, out)
+        raise FileIOError(f"cannot put the new dataset in place: {exc.strerror or exc}", path=out) from exc
+    shutil.rmtree(old, ignore_errors=True)
