@@ -154,3 +154,31 @@ def test_cli_import_of_a_slice_with_a_series_split(corpus, tmp_path, capsys):
     assert mcgen.cli.run(["dataset", "import", str(corpus / "nordic"), "--out", str(tmp_path / "x"),
                           "--split-by", "series"]) == 2
     assert "--held-out" in capsys.readouterr().err
+
+
+def test_progress_ticks_once_per_job(corpus):
+    src = expand_sources([corpus / "nordic" / "education"])
+    ticks: list[tuple[int, int]] = []
+    import_builds(src, ImportOptions(size=16), tick=lambda d, t: ticks.append((d, t)))
+    assert ticks == [(i + 1, len(src)) for i in range(len(src))]
+    ticks.clear()
+    import_builds(src, ImportOptions(size=16, vocab="auto:16"), tick=lambda d, t: ticks.append((d, t)))
+    assert ticks[-1] == (2 * len(src), 2 * len(src))  # a counting pass, then the convert pass
+
+
+def test_a_failed_import_leaves_the_old_dataset_untouched(tmp_path):
+    from mcgen.errors import FormatError
+    from mcgen.grid import VoxelGrid, save_json
+
+    good = tmp_path / "good"
+    save_json(VoxelGrid(np.ones((4, 4, 4), dtype=np.uint16), ["minecraft:air", "minecraft:stone"]), good / "a.json")
+    out = tmp_path / "ds"
+    import_dataset(expand_sources([good]), out, ImportOptions(size=16))
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.blueprint").write_bytes(b"\x1f\x8b garbage")
+    with pytest.raises(FormatError, match="no build could be imported"):
+        import_dataset(expand_sources([bad]), out, ImportOptions(size=16, workers=2))
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "ds", "good"]  # no staging left behind
