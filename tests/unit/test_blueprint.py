@@ -238,3 +238,14 @@ def test_every_written_grid_keeps_its_size_for_odd_volumes():
         grid = VoxelGrid(np.ones(size, dtype=np.uint16), ["minecraft:air", "minecraft:stone"])
         assert read_bytes(encode(grid, "blueprint")) == grid
     assert blueprint.is_blueprint(nbtio.load_bytes(encode(grid, "blueprint")).root)
+
+
+@pytest.mark.world
+def test_paste_takes_a_blueprint(tmp_path, capsys):
+    from mcgen.world import new_world
+
+    world = new_world(tmp_path / "w", mc_version="1.20.4")
+    grid = random_grid(9, size=(3, 2, 3))
+    (tmp_path / "b.blueprint").write_bytes(encode(grid, "blueprint", mc_version="1.20.4"))
+    assert mcgen.cli.run(["paste", str(tmp_path / "b.blueprint"), "--into", str(world), "--at", "0", "-60", "0"]) == 0
+    assert "b: box (0, -60, 0) .. (2, -59, 2)" in capsys.readouterr().out
