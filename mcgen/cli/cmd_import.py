@@ -74,6 +74,8 @@ def import_cmd(
         raise UsageError("--world and --box go together: --world PATH --box X1 Y1 Z1 X2 Y2 Z2")
     if split_by == "series" and held_out <= 0:
         raise UsageError("--split-by series needs --held-out F with 0 < F < 1")
+    if held_out and split_by != "series":
+        raise UsageError("--held-out needs --split-by series")
     options = ImportOptions(size=size, fit=fit, vocab=vocab, min_blocks=min_blocks, max_size=max_size,
                             keep_ground=keep_ground, label_from=label_from, split_by=split_by, held_out=held_out,
                             solid_fill=solid_fill, workers=workers or os.cpu_count() or 1)

@@ -141,6 +141,8 @@ def _material_id(material: str) -> str:
         name = "minecraft:" + name
     if not name.startswith("minecraft:") or not re.fullmatch(r"[a-z0-9_.\-]+:[a-z0-9_.\-/]+", name):
         return "minecraft:oak_planks"
+    if name.endswith("_leaves"):  # placed leaves must not decay
+        return f"{name}[distance=1,persistent=true]"
     return with_axis(name)
 
 
