@@ -249,3 +249,16 @@ def test_paste_takes_a_blueprint(tmp_path, capsys):
     (tmp_path / "b.blueprint").write_bytes(encode(grid, "blueprint", mc_version="1.20.4"))
     assert mcgen.cli.run(["paste", str(tmp_path / "b.blueprint"), "--into", str(world), "--at", "0", "-60", "0"]) == 0
     assert "b: box (0, -60, 0) .. (2, -59, 2)" in capsys.readouterr().out
+
+
+def test_an_oversized_blueprint_is_refused_from_its_header(tmp_path, monkeypatch):
+    from mcgen.importing import ImportOptions, import_builds, peek, pipeline
+
+    path = tmp_path / "long.blueprint"
+    path.write_bytes(encode(VoxelGrid(np.ones((300, 1, 2), dtype=np.uint16), ["minecraft:air", "minecraft:stone"]),
+                            "blueprint"))
+    info = peek(path)
+    assert info is not None and info.size == (300, 1, 2) and info.kind == "blueprint"
+    monkeypatch.setattr(pipeline, "read_structure", lambda *a, **k: pytest.fail("loaded"))
+    grids, report = import_builds([path], ImportOptions(max_size=256))
+    assert grids == [] and len(report.too_large) == 1 and "300x1x2" in report.too_large[0][1]
