@@ -300,7 +300,8 @@ def import_dataset(sources: Sequence[Path | WorldBox], out: str | os.PathLike, o
         write_manifest(staging, count=len(report.written), labels=dict(report.labels), size=options.size,
                        vocabulary=report.vocabulary, generator=GENERATOR, seed=None, extra=extra)
         atomic_write_text(staging / "report.json", json.dumps(report.to_dict(), indent=1) + "\n")
-        os.sync()  # one flush for every sample file, before the dataset becomes visible
+        if hasattr(os, "sync"):  # one flush for every sample file before the dataset becomes visible (POSIX)
+            os.sync()
         _swap_in(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
