@@ -97,6 +97,8 @@ def import_cmd(
     roots = [Path(s) for s in sources or [] if Path(s).is_dir()]
     with _progress_bar(len(items) * (2 if options.auto_k() else 1), bar) as tick:
         report = import_dataset(items, out_dir, options, progress, roots=roots, tick=tick)
+    for _, reason in report.skipped + report.too_large if bar else []:  # held back while the bar ran
+        say(f"skipped: {reason}")
     if preview:
         _preview(out_dir)
     for line in summary_lines(report, out_dir):
