@@ -102,23 +102,7 @@ def read_blueprint(nbt: nbtio.NbtFile, *, source: object = None, solid_fill: str
         if n and s != t:
             remapped[f"{base_name(s)} -> {base_name(t)}"] += n
     tiles = nbtio.get(root, "tile_entities", (LIST,), what=WHAT, source=source, default=[])
-    extra: dict[str, int] = {}
-    for te in tiles:
-        if not isinstance(te, dict):
-            continue
-        pos, material = _pos(te), pick_material(te.get("textureData"))
-        if material is None or pos is None or not all(0 <= p < s for p, s in zip(pos, size)):
-            continue
-        i = int(idx[pos])
-        if not raw[i].startswith(DO):
-            continue
-        state = vanilla_state(raw[i], material, solid_fill)
-        if state != palette[i]:
-            j = extra.setdefault(state, len(raw) + len(extra))
-            idx[pos] = j
-            remapped[f"{base_name(raw[i])} -> {base_name(palette[i])}"] -= 1
-            remapped[f"{base_name(raw[i])} -> {base_name(state)}"] += 1
-    offset = _primary_offset(root)
+    extra = _apply_materials(idx, raw, palette, tiles, solid_fill, remapped)
     entities = root.get("entities")
     meta: dict[str, Any] = {
         "source_format": "blueprint", "name": root.get("name") if isinstance(root.get("name"), str) else None,
@@ -126,9 +110,35 @@ def read_blueprint(nbt: nbtio.NbtFile, *, source: object = None, solid_fill: str
         "block_entities": len(tiles), "entities": len(entities) if isinstance(entities, list) else 0,
         "remapped": dict(sorted((k, v) for k, v in remapped.items() if v > 0)),
     }
+    offset = _primary_offset(root)
     if offset is not None:
         meta["primary_offset"] = offset
-    return grid_from_indices(idx, palette + list(extra), meta, what=WHAT, source=source)
+    return grid_from_indices(idx, palette + extra, meta, what=WHAT, source=source)
+
+
+def _apply_materials(idx: np.ndarray, raw: list[str], palette: list[str], tiles: list, solid_fill: str,
+                     remapped: Counter) -> list[str]:
+    """Give each Domum Ornamentum voxel the material its block entity names (``textureData``).
+
+    Voxels whose state changes get new palette indices after ``palette`` (``idx`` is updated in
+    place, ``remapped`` moves their counts); returns those extra states in index order.
+    """
+    extra: dict[str, int] = {}
+    for te in tiles:
+        if not isinstance(te, dict):
+            continue
+        pos, material = _pos(te), pick_material(te.get("textureData"))
+        if material is None or pos is None or not all(0 <= p < s for p, s in zip(pos, idx.shape)):
+            continue
+        i = int(idx[pos])
+        if i >= len(raw) or not raw[i].startswith(DO):
+            continue
+        state = vanilla_state(raw[i], material, solid_fill)
+        if state != palette[i]:
+            idx[pos] = extra.setdefault(state, len(raw) + len(extra))
+            remapped[f"{base_name(raw[i])} -> {base_name(palette[i])}"] -= 1
+            remapped[f"{base_name(raw[i])} -> {base_name(state)}"] += 1
+    return list(extra)
 
 
 def _primary_offset(root: TagDict) -> list[int] | None:
