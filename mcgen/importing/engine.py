@@ -347,6 +347,7 @@ def run_import(sources: Sequence[Path | WorldBox], options: ImportOptions,
     jobs: list = [(src, None) for src in sources]
     if k is not None:
         jobs, totals = _count_pass(sources, options, roots, books, step)
+        done[0] += len(sources) - len(jobs)  # unreadable ones have no second pass
         books.report.vocabulary = auto_vocabulary(dict(totals), k)
     vocab = books.report.vocabulary
     with _Runner(options.workers, (options, roots, vocab)) as run:
