@@ -96,6 +96,8 @@ def export_cmd(
     if not inputs:
         raise UsageError(f"no structures found in {source}")
     if fmt == "datapack":
+        if worldedit_dir is not None:
+            raise UsageError("--worldedit-dir is for .schem files; a data pack goes into <world>/datapacks/")
         _export_datapack(inputs, output, mc_version, no_air)
         return
     targets = _targets(inputs, output, worldedit_dir, FORMATS[fmt])
