@@ -46,7 +46,7 @@ class Outcome:
     """What one job did with one source (sent back from a worker)."""
 
     source: str
-    kind: str  # ok, skip, too_large, near_empty
+    kind: str  # ok, skip (unreadable), too_large
     reason: str = ""
     build: PreparedBuild | None = None
     grid: np.ndarray | None = None
@@ -115,8 +115,9 @@ def convert_job(job: tuple[Path | WorldBox, PreparedBuild | None]) -> Outcome:
 def write_job(job: tuple[Path, VoxelGrid]) -> None:
     """Write one sample folder (``data.json`` + ``voxels.npz``) inside the staging folder.
 
-    Plain writes, no fsync per file: the staging folder is invisible until :func:`write_import`
-    syncs once and renames it into place, which is what keeps a crash from leaving half a dataset.
+    Plain writes, no fsync per file: the staging folder is invisible until
+    :func:`mcgen.importing.pipeline.import_dataset` syncs once and renames it into place, which is
+    what keeps a crash from leaving half a dataset.
     """
     folder, grid = job
     try:
