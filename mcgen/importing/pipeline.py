@@ -20,9 +20,9 @@ import numpy as np
 
 from mcgen.blocks import base_name
 from mcgen.errors import ConfigError, FileIOError, FormatError, UsageError
+from mcgen.export.modblocks import SOLID_FILLS
 from mcgen.files import STRUCTURE_SUFFIXES, is_sample_dir, read_structure
 from mcgen.grid import VoxelGrid
-from mcgen.export.modblocks import SOLID_FILLS
 from mcgen.importing.fit import FIT_MODES, strip_ground, trim
 from mcgen.importing.labels import label_from_name
 from mcgen.importing.mapping import AIR_LIKE, NATURAL_GROUND
