@@ -130,13 +130,25 @@ def write_dataset(path: str | os.PathLike, grids: Sequence[VoxelGrid], *, size: 
             if progress:
                 progress(done, len(grids))
     labels = Counter(str(g.meta.get("label", "")) for g in grids)
+    return write_manifest(out, count=len(grids), labels=dict(labels), size=size, vocabulary=vocabulary,
+                          generator=generator, seed=seed, extra=extra)
+
+
+def write_manifest(path: str | os.PathLike, *, count: int, labels: dict[str, int], size: int,
+                   vocabulary: Sequence[str], generator: str, seed: int | None,
+                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Write ``manifest.json`` for samples already written (last, so a dataset with one is complete).
+
+    Returns:
+        The manifest dict.
+    """
     manifest = {
-        "format": DATASET_FORMAT, "version": DATASET_VERSION, "count": len(grids), "size": size,
+        "format": DATASET_FORMAT, "version": DATASET_VERSION, "count": count, "size": size,
         "vocabulary": list(vocabulary), "labels": dict(sorted(labels.items())),
         "generator": generator, "seed": seed, "mcgen_version": mcgen.__version__,
     }
     manifest.update(extra or {})
-    atomic_write_text(out / MANIFEST, json.dumps(manifest, indent=1) + "\n")
+    atomic_write_text(Path(path) / MANIFEST, json.dumps(manifest, indent=1) + "\n")
     return manifest
 
 

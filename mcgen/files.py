@@ -1,7 +1,7 @@
 """Reading structures from any supported file, and walking folders of them.
 
 Our own formats (voxel JSON, ``voxels.npz``, dataset sample folders) are read here; every other
-format (.schem, .schematic, .nbt, .litematic, .mcstructure) is sniffed by content in
+format (.schem, .schematic, .nbt, .litematic, .mcstructure, .blueprint) is sniffed by content in
 :mod:`mcgen.export.readers`.
 """
 
@@ -16,7 +16,7 @@ from mcgen.errors import FormatError
 from mcgen.grid import VoxelGrid, load_json
 
 OWN_SUFFIXES = (".json", ".npz")
-FOREIGN_SUFFIXES = (".schem", ".schematic", ".nbt", ".litematic", ".mcstructure")
+FOREIGN_SUFFIXES = (".schem", ".schematic", ".nbt", ".litematic", ".mcstructure", ".blueprint")
 STRUCTURE_SUFFIXES = OWN_SUFFIXES + FOREIGN_SUFFIXES
 
 
@@ -40,8 +40,10 @@ def load_sample_dir(path: str | os.PathLike) -> VoxelGrid:
     return load_json(js)
 
 
-def read_structure(path: str | os.PathLike) -> VoxelGrid:
+def read_structure(path: str | os.PathLike, *, solid_fill: str = "ground") -> VoxelGrid:
     """Read one structure from a file or a dataset sample folder.
+
+    ``solid_fill`` applies to ``.blueprint`` solid placeholders: ``ground`` (dirt) or ``air``.
 
     Raises:
         FormatError: unreadable, unsupported, or corrupt.
@@ -58,7 +60,7 @@ def read_structure(path: str | os.PathLike) -> VoxelGrid:
         return load_json(path)
     from mcgen.export.readers import read_file  # nbtlib; imported only when needed
 
-    return read_file(path)
+    return read_file(path, solid_fill=solid_fill)
 
 
 def iter_structure_paths(path: str | os.PathLike) -> list[Path]:

@@ -11,7 +11,8 @@ from mcgen.cli.common import out, say
 from mcgen.errors import ExportError, UsageError
 
 _FORMATS_HELP = "schem (Sponge v2, WorldEdit 7.0+/FAWE), schem3 (Sponge v3, WorldEdit 7.3+), nbt (structure block), " \
-                "litematic (Litematica), mcstructure (Bedrock)"
+                "litematic (Litematica), mcstructure (Bedrock), blueprint (Structurize/MineColonies), " \
+                "datapack (a vanilla data pack: -o FOLDER or -o NAME.zip, then /place template mcgen:NAME)"
 _ANCHOR_HELP = (
     "Paste anchor for .schem: 'front' (default) = stand on the build's floor level just outside the middle of its "
     "north side, facing south (the default spawn facing), and '//schem load NAME' + '//paste' puts the build right "
@@ -30,8 +31,8 @@ def safe_name(stem: str) -> str:
 def _fmt(fmt: str, schem_version: int | None) -> str:
     from mcgen.export import FORMATS  # noqa: PLC0415
 
-    if fmt not in FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    if fmt not in FORMATS and fmt != "datapack":
+        raise UsageError(f"--format must be one of {', '.join(FORMATS)}, datapack; got {fmt!r}")
     if schem_version is not None:
         if schem_version not in (2, 3) or fmt not in ("schem", "schem3"):
             raise UsageError("--schem-version takes 2 or 3 and only applies to --format schem")
@@ -80,7 +81,7 @@ def export_cmd(
     anchor: str = typer.Option("front", "--anchor", help=_ANCHOR_HELP),
     schem_version: int = typer.Option(None, "--schem-version", help="2 or 3 (same as --format schem / schem3)."),
 ) -> None:
-    """Export structures to game files (.schem, .nbt, .litematic, .mcstructure).
+    """Export structures to game files (.schem, .nbt, .litematic, .mcstructure, .blueprint) or a data pack.
 
     Paste a .schem with WorldEdit: stand where the build's north-side middle should be, face south,
     `//schem load NAME` then `//paste` (anchor 'front'; see --anchor).
@@ -94,6 +95,11 @@ def export_cmd(
     inputs = iter_structure_paths(source)
     if not inputs:
         raise UsageError(f"no structures found in {source}")
+    if fmt == "datapack":
+        if worldedit_dir is not None:
+            raise UsageError("--worldedit-dir is for .schem files; a data pack goes into <world>/datapacks/")
+        _export_datapack(inputs, output, mc_version, no_air)
+        return
     targets = _targets(inputs, output, worldedit_dir, FORMATS[fmt])
     blobs = []
     for p in inputs:  # encode everything first: nothing is written if any structure fails a check
@@ -110,23 +116,52 @@ def export_cmd(
         say(f"in game: //schem load {targets[0].stem}  then  //paste")
 
 
+def _export_datapack(inputs: list[Path], output: Path | None, mc_version: str | None, no_air: bool) -> None:
+    """``export --format datapack``: every input as a template in one data pack (folder or .zip)."""
+    from mcgen.export.datapack import pack_files, template_name, write_pack  # noqa: PLC0415
+    from mcgen.export.writers import encode  # noqa: PLC0415
+    from mcgen.files import read_structure  # noqa: PLC0415
+
+    if output is None:
+        raise UsageError("--format datapack needs -o FOLDER (or -o NAME.zip); copy it into <world>/datapacks/")
+    structures = []
+    for p, name in zip(inputs, _unique_names(inputs)):
+        try:
+            structures.append((name, encode(read_structure(p), "nbt", mc_version=mc_version,
+                                            include_air=not no_air)))
+        except ExportError as exc:
+            raise ExportError(str(exc), path=p) from exc
+    files = pack_files(structures, mc_version)
+    out(str(write_pack(output, files)))
+    say(f"wrote a data pack with {len(structures)} structure(s); copy it into <world>/datapacks/, then /reload")
+    for name, _ in structures:
+        say(f"in game: /place template mcgen:{template_name(name)} ~ ~ ~")
+
+
 def convert_cmd(
     src: Path = typer.Argument(..., help="Any readable structure file (.schem, .schematic, .nbt, .litematic, "
-                               ".mcstructure, voxel .json/.npz) or a sample folder."),
+                               ".mcstructure, .blueprint, voxel .json/.npz) or a sample folder."),
     dst: Path = typer.Argument(..., help="Output file; its suffix picks the format (.schem, .nbt, .litematic, "
-                               ".mcstructure, .json)."),
+                               ".mcstructure, .blueprint, .json)."),
     mc_version: str = typer.Option(None, "--mc-version", help="Target Java version (default: the source file's "
                                    "version when it records one, else 1.21.4)."),
     schem_version: int = typer.Option(2, "--schem-version", help="Sponge version for .schem output: 2 or 3."),
     no_air: bool = typer.Option(False, "--no-air", help="nbt/mcstructure: leave air out (structure void)."),
     anchor: str = typer.Option("front", "--anchor", help=_ANCHOR_HELP),
+    solid_fill: str = typer.Option("ground", "--solid-fill", help=".blueprint input: its 'fill with ground' "
+                                   "placeholders become dirt (ground) or are dropped (air)."),
 ) -> None:
-    """Convert a structure between formats (chosen by the output file's suffix)."""
+    """Convert a structure between formats (chosen by the output file's suffix).
+
+    .blueprint input: placeholders and mod blocks become vanilla blocks; the counts are printed.
+    """
     from mcgen.export.writers import format_for_path, write_file  # noqa: PLC0415
     from mcgen.files import read_structure  # noqa: PLC0415
     from mcgen.grid import save_json  # noqa: PLC0415
 
-    grid = read_structure(src)
+    if solid_fill not in ("ground", "air"):
+        raise UsageError(f"--solid-fill must be ground or air, got {solid_fill!r}")
+    grid = read_structure(src, solid_fill=solid_fill) if solid_fill != "ground" else read_structure(src)
     if mc_version is None:
         mc_version = _source_version(grid.meta.get("data_version"))
     if dst.suffix.lower() == ".json":
@@ -138,6 +173,8 @@ def convert_cmd(
     out(str(dst))
     say(f"{src} -> {dst}: {grid.size[0]}x{grid.size[1]}x{grid.size[2]}, {grid.count()} blocks, "
         f"{len(grid.palette) - 1} block states")
+    for pair, n in sorted((grid.meta.get("remapped") or {}).items(), key=lambda kv: -kv[1]):
+        say(f"  remapped {n:>7}  {pair}")
 
 
 def _source_version(dv: object) -> str | None:

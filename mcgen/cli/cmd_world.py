@@ -98,8 +98,11 @@ def build_cmd(
     no_backup: bool = typer.Option(False, "--no-backup", help="Do not keep a backup in the save's mcgen_backups/."),
     create_chunks: bool = typer.Option(False, "--create-chunks", help="Also write into chunks the game has not generated."),
     clean: str = typer.Option("floating", "--cleanup", help=CLEANUP_HELP),
+    datapack: bool = typer.Option(False, "--datapack", help="Do not paste into chunks: install the buildings as "
+                                  "structure templates in <save>/datapacks/mcgen_structures (for the save's version); "
+                                  "in game /reload, then /place template mcgen:NAME."),
 ) -> None:
-    """Generate buildings with a checkpoint and put them into a world, each on the ground."""
+    """Generate buildings with a checkpoint and put them into a world, each on the ground (or into a data pack)."""
     from mcgen.world import place_buildings, resolve_world  # noqa: PLC0415
 
     check_cleanup(clean)
@@ -119,6 +122,9 @@ def build_cmd(
     grids = generate(ck, count, sampler=sampler, num_steps=num_steps, seed=seed, label=label, guidance=guidance,
                      clean=clean, temperature=temperature)
     names = [f"building_{i}" for i in range(len(grids))]
+    if datapack:
+        install_datapack(world, grids, names, dry_run=dry_run)
+        return
     report = place_buildings(world, grids, at=at_xyz, spacing=spacing, names=names,
                              reason=f"build {len(grids)} from {Path(checkpoint).name}",
                              **_paste_opts(dry_run, no_backup, create_chunks))
@@ -130,6 +136,38 @@ def build_cmd(
                                                "guidance": guidance, "sampler": sampler, "num_steps": num_steps,
                                                "cleanup": clean})
     say(f"files: {folder}")
+
+
+def datapack_version(world: Path) -> str:
+    """The release whose data-pack layout a save needs: its level.dat name when known, else by DataVersion."""
+    from mcgen.export.datapack import PACK_FORMATS  # noqa: PLC0415
+    from mcgen.export.versions import version_name  # noqa: PLC0415
+    from mcgen.world import read_level_info  # noqa: PLC0415
+
+    info = read_level_info(world)
+    return info.version_name if info.version_name in PACK_FORMATS else version_name(info.data_version)
+
+
+def install_datapack(world: Path, grids, names: list[str], *, dry_run: bool = False) -> Path | None:
+    """Install ``grids`` as templates ``mcgen:<name>`` in the save's structure data pack; print how to place them.
+
+    Raises:
+        ExportError: a block state the save's version lacks, or a version without a known pack format.
+    """
+    from mcgen.export.datapack import INSTALL_NAME, install_structures, template_name  # noqa: PLC0415
+    from mcgen.export.writers import encode  # noqa: PLC0415
+
+    version = datapack_version(world)
+    structures = [(n, encode(g, "nbt", mc_version=version)) for g, n in zip(grids, names)]
+    if dry_run:
+        say(f"dry run: would add {len(structures)} template(s) to {world / 'datapacks' / INSTALL_NAME}")
+        return None
+    pack = install_structures(world, structures, version)
+    say(f"installed {len(structures)} template(s) in {pack} (Minecraft {version}); chunks were not changed")
+    say("in game: /reload (or reopen the world), stand where a building should go, then:")
+    for n in names:
+        out(f"/place template mcgen:{template_name(n)} ~ ~ ~")
+    return pack
 
 
 def _write_build_files(folder: Path, grids, report, settings: dict) -> None:

@@ -1,4 +1,4 @@
-"""Structure file formats: Sponge .schem (v2/v3), vanilla .nbt, .litematic, Bedrock .mcstructure.
+"""Structure file formats: Sponge .schem (v2/v3), vanilla .nbt, .litematic, Bedrock .mcstructure, .blueprint.
 
 Write with :func:`mcgen.export.writers.write_file`, read any of them (plus legacy MCEdit
 ``.schematic``) with :func:`mcgen.export.readers.read_file`. This package needs only numpy:
@@ -14,6 +14,7 @@ FORMATS: dict[str, str] = {
     "nbt": ".nbt",
     "litematic": ".litematic",
     "mcstructure": ".mcstructure",
+    "blueprint": ".blueprint",
 }
 
 __all__ = ["FORMATS"]

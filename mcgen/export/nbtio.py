@@ -155,8 +155,12 @@ def decompress(data: bytes, *, source: object = None, limit: int = MAX_DECOMPRES
 
 
 class _Reader:
+    # The hot paths (tag bytes, names, scalars) read ``self.data`` with ``unpack_from`` and plain
+    # indexing instead of slicing a memoryview: block entities make a file mostly small tags.
     def __init__(self, data: bytes, little: bool, source: object) -> None:
-        self.buf = memoryview(data)
+        self.data = bytes(data)
+        self.buf = memoryview(self.data)
+        self.size = len(self.data)
         self.pos = 0
         self.e = "<" if little else ">"
         self.source = source
@@ -166,20 +170,35 @@ class _Reader:
     def fail(self, msg: str) -> FormatError:
         return FormatError(f"corrupt NBT at byte {self.pos}: {msg}", path=self.source)
 
+    def short_of(self, n: int) -> FormatError:
+        return self.fail(f"needs {n} more bytes but only {self.size - self.pos} are left (truncated?)")
+
     def take(self, n: int) -> memoryview:
-        if n < 0 or self.pos + n > len(self.buf):
-            raise self.fail(f"needs {n} more bytes but only {len(self.buf) - self.pos} are left (truncated?)")
+        if n < 0 or self.pos + n > self.size:
+            raise self.short_of(n)
         out = self.buf[self.pos:self.pos + n]
         self.pos += n
         return out
 
     def scalar(self, tag: int) -> Any:
         s = self.structs[tag]
-        return s.unpack(self.take(s.size))[0]
+        pos = self.pos
+        if pos + s.size > self.size:
+            raise self.short_of(s.size)
+        self.pos = pos + s.size
+        return s.unpack_from(self.data, pos)[0]
 
     def string(self) -> str:
-        n = self.u16.unpack(self.take(2))[0]
-        raw = bytes(self.take(n))
+        pos = self.pos
+        if pos + 2 > self.size:
+            raise self.short_of(2)
+        n = self.u16.unpack_from(self.data, pos)[0]
+        end = pos + 2 + n
+        if end > self.size:
+            self.pos = pos + 2
+            raise self.short_of(n)
+        self.pos = end
+        raw = self.data[pos + 2:end]
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -187,7 +206,7 @@ class _Reader:
 
     def count(self, elem: int) -> int:
         n = self.scalar(INT)
-        left = len(self.buf) - self.pos
+        left = self.size - self.pos
         if n < 0:
             raise self.fail(f"negative length {n}")
         if elem == END and n > 0:
@@ -246,7 +265,11 @@ class _Reader:
         return None
 
     def byte_tag(self) -> int:
-        t = self.take(1)[0]
+        pos = self.pos
+        if pos >= self.size:
+            raise self.short_of(1)
+        t = self.data[pos]
+        self.pos = pos + 1
         if t > LONG_ARRAY:
             raise self.fail(f"unknown tag type {t}")
         return t

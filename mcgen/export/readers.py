@@ -2,7 +2,8 @@
 
 Supported: Sponge ``.schem`` v1 (with palette), v2, v3 (also when saved as ``.schematic``),
 vanilla structure ``.nbt`` (``palette`` or ``palettes``), ``.litematic`` (Versions 1-7, any
-number of regions), Bedrock ``.mcstructure`` and legacy MCEdit ``.schematic``. Block
+number of regions), Bedrock ``.mcstructure``, Structurize ``.blueprint`` (mod blocks mapped to vanilla, see
+:mod:`mcgen.export.blueprint`) and legacy MCEdit ``.schematic``. Block
 entities, entities and biomes are not part of the voxel model and are dropped. Anything
 else is refused with one :class:`FormatError` line saying what the file is and why.
 """
@@ -13,14 +14,17 @@ import os
 from pathlib import Path
 
 from mcgen.errors import FormatError
-from mcgen.export import litematic, mcedit, mcstructure, nbtio, sponge, structure
+from mcgen.export import blueprint, litematic, mcedit, mcstructure, nbtio, sponge, structure
 from mcgen.grid import VoxelGrid
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
-def read_bytes(data: bytes, *, source: object = None) -> VoxelGrid:
+def read_bytes(data: bytes, *, source: object = None, solid_fill: str = "ground") -> VoxelGrid:
     """Decode structure-file bytes (any supported format).
+
+    ``solid_fill`` is for ``.blueprint``: ``ground`` fills its solid placeholders with dirt,
+    ``air`` drops them.
 
     Raises:
         FormatError: not NBT, corrupt, unknown kind, or an unsupported variant.
@@ -38,6 +42,8 @@ def read_bytes(data: bytes, *, source: object = None) -> VoxelGrid:
         return mcedit.read_mcedit(nbt, source=source)
     if sponge.sponge_body(root) is not None:
         return sponge.read_schem(nbt, source=source)
+    if blueprint.is_blueprint(root):
+        return blueprint.read_blueprint(nbt, source=source, solid_fill=solid_fill)
     if litematic.is_litematic(root):
         return litematic.read_litematic(nbt, source=source)
     if structure.is_structure(root):
@@ -54,8 +60,10 @@ def _strip(exc: FormatError, source: object) -> str:
     return msg[len(prefix):] if source is not None and msg.startswith(prefix) else msg
 
 
-def read_file(path: str | os.PathLike) -> VoxelGrid:
+def read_file(path: str | os.PathLike, *, solid_fill: str = "ground") -> VoxelGrid:
     """Read a structure file; the format comes from the content, not the suffix.
+
+    ``solid_fill``: see :func:`read_bytes`.
 
     Raises:
         FormatError: missing, too large, not NBT, corrupt or unsupported; one line.
@@ -68,6 +76,6 @@ def read_file(path: str | os.PathLike) -> VoxelGrid:
         data = path.read_bytes()
     except OSError as exc:
         raise FormatError(f"cannot read: {exc.strerror or exc}", path=path) from exc
-    grid = read_bytes(data, source=path)
+    grid = read_bytes(data, source=path, solid_fill=solid_fill)
     grid.meta.setdefault("source", path.name)
     return grid

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from mcgen.errors import ExportError
-from mcgen.export import FORMATS, litematic, mcstructure, sponge, structure, versions
+from mcgen.export import FORMATS, blueprint, litematic, mcstructure, sponge, structure, versions
 from mcgen.export.common import compact_for_write
 from mcgen.fsutil import atomic_write_bytes
 from mcgen.grid import VoxelGrid
 
-_SUFFIX_FORMAT = {".schem": "schem", ".nbt": "nbt", ".litematic": "litematic", ".mcstructure": "mcstructure"}
+_SUFFIX_FORMAT = {".schem": "schem", ".nbt": "nbt", ".litematic": "litematic", ".mcstructure": "mcstructure",
+                  ".blueprint": "blueprint"}
 
 
 def format_for_path(path: str | os.PathLike) -> str:
@@ -26,7 +27,7 @@ def format_for_path(path: str | os.PathLike) -> str:
         raise ExportError("writing legacy .schematic files is not supported; use .schem (Sponge v2)", path=path)
     if suffix not in _SUFFIX_FORMAT:
         raise ExportError(f"cannot tell the output format from suffix {suffix or '(none)'!r} "
-                          f"(use .schem, .nbt, .litematic or .mcstructure)", path=path)
+                          f"(use .schem, .nbt, .litematic, .mcstructure or .blueprint)", path=path)
     return _SUFFIX_FORMAT[suffix]
 
 
@@ -56,6 +57,8 @@ def encode(grid: VoxelGrid, fmt: str, *, mc_version: str | None = None, include_
                                    name=name, author=author)
     if fmt == "nbt":
         return structure.encode_structure(grid, data_version=dv, include_air=include_air)
+    if fmt == "blueprint":
+        return blueprint.encode_blueprint(grid, data_version=dv, name=name or "mcgen")
     return litematic.encode_litematic(grid, data_version=dv, name=name or "mcgen", author=author)
 
 

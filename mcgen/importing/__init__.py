@@ -11,11 +11,14 @@ from mcgen.importing.labels import label_from_name
 from mcgen.importing.mapping import VocabMapper, auto_vocabulary
 from mcgen.importing.peek import Peek, peek, peek_size
 from mcgen.importing.pipeline import (
-    ImportOptions, ImportReport, TooLarge, WorldBox, expand_sources, import_builds, import_dataset, load_source,
+    ImportOptions, TooLarge, WorldBox, expand_sources, import_builds, import_dataset, load_source,
 )
+from mcgen.importing.report import ImportReport
+from mcgen.importing.series import held_out_series, series_key
 
 __all__ = [
     "FIT_MODES", "FitInfo", "ImportOptions", "ImportReport", "Peek", "TooLarge", "VocabMapper", "WorldBox",
-    "auto_vocabulary", "downsample", "expand_sources", "fit", "import_builds", "import_dataset", "label_from_name",
+    "auto_vocabulary", "downsample", "expand_sources", "fit", "held_out_series", "import_builds", "import_dataset",
+    "label_from_name", "series_key",
     "load_source", "peek", "peek_size", "place", "trim",
 ]

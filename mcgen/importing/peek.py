@@ -36,7 +36,7 @@ class Peek:
         block_entities: block entities stored (chests, signs...); ``None`` when unknown.
         entities: entities stored (mobs, armour stands, item frames); ``None`` when unknown.
         kind: the container recognised (``sponge``, ``legacy_schematic``, ``structure``,
-            ``litematic``, ``mcstructure``, ``json``, ``npz``).
+            ``litematic``, ``mcstructure``, ``blueprint``, ``json``, ``npz``).
     """
 
     size: tuple[int, int, int]
@@ -79,7 +79,10 @@ def peek(path: str | os.PathLike, max_size: int | None = None) -> Peek | None:
     data = _read_bytes(path)
     packed = data[:2] == b"\x1f\x8b" or data[:1] == b"\x78"
     if packed and max_size is not None:
-        head = _peek_raw(_inflate(data, path, PREFIX_BYTES), partial=True)
+        raw = _inflate(data, path, PREFIX_BYTES)
+        if len(raw) < PREFIX_BYTES:  # the whole file fitted in the prefix: one walk says everything
+            return _peek_raw(raw, partial=False)
+        head = _peek_raw(raw, partial=True)
         if head is not None and max(head.size) > max_size:
             return head
     return _peek_raw(_inflate(data, path, MAX_NBT_BYTES) if packed else data, partial=False)
@@ -120,7 +123,10 @@ def _inflate(data: bytes, path: Path, limit: int) -> bytes:
 
 
 def _structure_header_read(root: dict) -> bool:
-    """A structure .nbt whose size and entities are known: its ``blocks`` need not be walked."""
+    """A header that says enough: a structure .nbt whose size and entities are known (its ``blocks``
+    need not be walked), or a ``.blueprint`` whose three sizes are known (the reader counts the rest)."""
+    if all(k in root for k in ("size_x", "size_y", "size_z")):
+        return True
     return "size" in root and "entities" in root and "structure" not in root
 
 
@@ -159,6 +165,9 @@ def _with_block_entity(blocks: Any) -> int:
 
 
 def _peek_root(root: Any, raw: bytes = b"") -> Peek | None:
+    if all(k in root for k in ("size_x", "size_y", "size_z")):  # .blueprint: counts come from the reader
+        return Peek(tuple(int(root[k]) & 0xFFFF for k in ("size_x", "size_y", "size_z")), None, None,  # type: ignore[arg-type]
+                    "blueprint")
     if "Regions" in root:
         return _peek_litematic(root)
     if "structure" in root and "size" in root:

@@ -3,37 +3,37 @@
 Per build: peek at the header (refuse one over the size limit before loading it), read it,
 turn structure voids and other technical blocks into air, trim, map every state onto the
 vocabulary, fit into the grid, then drop near-empty builds and exact duplicates. A file that
-cannot be read is recorded with its reason and the batch goes on.
+cannot be read is recorded with its reason and the batch goes on. The per-build work runs in
+worker processes (:mod:`mcgen.importing.engine`); this module holds the options and the steps.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import time
-from collections import Counter
+import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from mcgen.blocks import AIR, base_name
-from mcgen.errors import ConfigError, FormatError, McgenError, UsageError
+from mcgen.blocks import base_name
+from mcgen.errors import ConfigError, FileIOError, FormatError, UsageError
+from mcgen.export.modblocks import SOLID_FILLS
 from mcgen.files import STRUCTURE_SUFFIXES, is_sample_dir, read_structure
 from mcgen.grid import VoxelGrid
-from mcgen.importing.fit import FIT_MODES, fit, strip_ground, trim
+from mcgen.importing.fit import FIT_MODES, strip_ground, trim
 from mcgen.importing.labels import label_from_name
-from mcgen.importing.mapping import AIR_LIKE, NATURAL_GROUND, VocabMapper, auto_vocabulary
+from mcgen.importing.mapping import AIR_LIKE, NATURAL_GROUND
 from mcgen.importing.peek import peek
-from mcgen.vocab import DEFAULT_VOCAB
+from mcgen.importing.report import ImportReport
+from mcgen.importing.series import LABEL_SOURCES, SPLITS, folder_label
 
 GENERATOR = "mcgen.importing 1"
 SIZES = (16, 32)
-_BOOKKEEPING = {"manifest.json", "config.json", "report.json", "build_log.json", "metrics.jsonl"}
-_CACHE_VOXELS = 64_000_000  # auto:K keeps trimmed builds in memory up to this many voxels, else re-reads
+# Our bookkeeping, and Structurize's style-pack descriptor (pack.json beside .blueprint files).
+_BOOKKEEPING = {"manifest.json", "config.json", "report.json", "build_log.json", "metrics.jsonl", "pack.json"}
 
 Progress = Callable[[str, str, str], None]  # (event, source, detail); events: ok, skip, drop
 
@@ -67,6 +67,12 @@ class ImportOptions:
     min_blocks: int = 20
     max_size: int = 256
     keep_ground: bool = False
+    label_from: str = "name"
+    split_by: str = "none"
+    held_out: float = 0.0
+    solid_fill: str = "ground"
+    workers: int = 1
+    seed: int = 0
 
     def __post_init__(self) -> None:
         if self.size not in SIZES:
@@ -77,6 +83,18 @@ class ImportOptions:
             raise ConfigError(f"--min-blocks must be >= 0, got {self.min_blocks}")
         if self.max_size < 1:
             raise ConfigError(f"--max-size must be >= 1, got {self.max_size}")
+        if self.label_from not in LABEL_SOURCES:
+            raise ConfigError(f"--label-from must be one of {', '.join(LABEL_SOURCES)}, got {self.label_from!r}")
+        if self.split_by not in SPLITS:
+            raise ConfigError(f"--split-by must be one of {', '.join(SPLITS)}, got {self.split_by!r}")
+        if not 0.0 <= self.held_out < 1.0:
+            raise ConfigError(f"--held-out must be in [0, 1), got {self.held_out}")
+        if self.held_out > 0 and self.split_by == "none":
+            raise ConfigError("--held-out needs --split-by series")
+        if self.solid_fill not in SOLID_FILLS:
+            raise ConfigError(f"--solid-fill must be one of {', '.join(SOLID_FILLS)}, got {self.solid_fill!r}")
+        if self.workers < 1:
+            raise ConfigError(f"--workers must be >= 1, got {self.workers}")
         self.auto_k()  # validates the spec
 
     def auto_k(self) -> int | None:
@@ -90,56 +108,18 @@ class ImportOptions:
 
 
 @dataclass
-class ImportReport:
-    """What an import did; ``to_dict()`` is written to ``report.json`` beside the manifest."""
+class PreparedBuild:
+    """One build read, cleaned and trimmed, still in its own palette.
 
-    options: ImportOptions
-    vocabulary: list[str] = field(default_factory=list)
-    written: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    too_large: list[tuple[str, str]] = field(default_factory=list)
-    near_empty: list[tuple[str, int]] = field(default_factory=list)
-    duplicates: list[tuple[str, str]] = field(default_factory=list)
-    fell_back: list[str] = field(default_factory=list)
-    ground_stripped: list[tuple[str, int]] = field(default_factory=list)
-    blocks_total: int = 0
-    blocks_remapped: int = 0
-    blocks_to_air: int = 0
-    remaps: Counter = field(default_factory=Counter)
-    block_entities: int = 0
-    entities: int = 0
-    counts_unknown: int = 0
-    labels: Counter = field(default_factory=Counter)
-    seconds: float = 0.0
+    Attributes:
+        blocks: trimmed ``(X, Y, Z)`` source palette indices; ``None`` when not kept in memory.
+        counts: blocks per palette entry (after the clean-up).
+        raw_size: the size as stored in the file.
+        ground_layers: terrain layers removed from the bottom.
+        source_remaps: the reader's own remappings (``.blueprint`` mod blocks), ``"from -> to" -> blocks``.
+        trimmed: the size after cleaning and trimming.
+    """
 
-    def top_remaps(self, n: int = 10) -> list[tuple[str, str, int]]:
-        """The ``n`` most frequent ``(from, to, blocks)`` remappings."""
-        return [(a, b, c) for (a, b), c in self.remaps.most_common(n)]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready form."""
-        o = self.options
-        return {
-            "options": {"size": o.size, "fit": o.fit, "vocab": o.vocab, "min_blocks": o.min_blocks,
-                        "max_size": o.max_size, "keep_ground": o.keep_ground},
-            "written": len(self.written), "sources": self.written,
-            "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
-            "too_large": [{"source": s, "reason": r} for s, r in self.too_large],
-            "near_empty": [{"source": s, "blocks": n} for s, n in self.near_empty],
-            "duplicates": [{"source": s, "duplicate_of": d} for s, d in self.duplicates],
-            "fell_back_to_scale": self.fell_back,
-            "ground_stripped": [{"source": s, "layers": n} for s, n in self.ground_stripped],
-            "blocks": {"total": self.blocks_total, "remapped": self.blocks_remapped, "to_air": self.blocks_to_air},
-            "top_remaps": [{"from": a, "to": b, "blocks": c} for a, b, c in self.top_remaps(25)],
-            "dropped": {"block_entities": self.block_entities, "entities": self.entities,
-                        "files_without_counts": self.counts_unknown},
-            "labels": dict(sorted(self.labels.items())), "vocabulary_size": len(self.vocabulary),
-            "seconds": round(self.seconds, 3),
-        }
-
-
-@dataclass
-class _Build:
     source: str
     label: str
     blocks: np.ndarray | None  # trimmed source palette indices; None when not cached
@@ -147,6 +127,8 @@ class _Build:
     counts: np.ndarray  # blocks per palette entry
     raw_size: tuple[int, int, int]
     ground_layers: int = 0
+    source_remaps: dict[str, int] | None = None
+    trimmed: tuple[int, int, int] = (0, 0, 0)
 
 
 def expand_sources(sources: Sequence[str | os.PathLike], exclude: Path | None = None) -> list[Path]:
@@ -181,8 +163,12 @@ def expand_sources(sources: Sequence[str | os.PathLike], exclude: Path | None = 
     return out
 
 
-def load_source(src: Path | WorldBox, max_size: int) -> tuple[VoxelGrid, int | None, int | None]:
+def load_source(src: Path | WorldBox, max_size: int,
+                solid_fill: str = "ground") -> tuple[VoxelGrid, int | None, int | None]:
     """Read one build, refusing it before loading when its header says it is too large.
+
+    Args:
+        solid_fill: what ``.blueprint`` "fill with ground" placeholders become (``ground`` or ``air``).
 
     Returns:
         ``(grid, block_entities, entities)``; a count is ``None`` when the format does not say.
@@ -200,16 +186,20 @@ def load_source(src: Path | WorldBox, max_size: int) -> tuple[VoxelGrid, int | N
     if info is not None and max(info.size) > max_size:
         raise TooLarge(f"{'x'.join(map(str, info.size))} is larger than --max-size {max_size}; not loaded",
                        path=src)
-    grid = read_structure(src)
+    grid = read_structure(src) if solid_fill == "ground" else read_structure(src, solid_fill=solid_fill)
     if max(grid.size, default=0) > max_size:
         raise TooLarge(f"{'x'.join(map(str, grid.size))} is larger than --max-size {max_size}", path=src)
-    be = info.block_entities if info is not None else grid.meta.get("block_entities")
-    ent = info.entities if info is not None else grid.meta.get("entities")
+    be = info.block_entities if info is not None and info.block_entities is not None else grid.meta.get("block_entities")
+    ent = info.entities if info is not None and info.entities is not None else grid.meta.get("entities")
     return grid, be, ent
 
 
-def _prepare(grid: VoxelGrid, source: str, label: str, keep: bool, keep_ground: bool) -> _Build:
-    """Technical blocks -> air, trim, strip a terrain base; keeps per-state counts for the report."""
+def prepare_build(grid: VoxelGrid, source: str, label: str, keep: bool, keep_ground: bool) -> PreparedBuild:
+    """Technical blocks -> air, trim, strip a terrain base; keeps per-state counts for the report.
+
+    Args:
+        keep: keep the trimmed blocks (else only the counts, for a first pass over many builds).
+    """
     air_like = np.array([s in AIR_LIKE for s in grid.palette], dtype=bool)
     blocks = grid.blocks
     if air_like[1:].any():
@@ -224,169 +214,113 @@ def _prepare(grid: VoxelGrid, source: str, label: str, keep: bool, keep_ground: 
         core = trim(core)
     counts = np.bincount(core.ravel(), minlength=len(grid.palette)) if core.size else np.zeros(len(grid.palette), int)
     counts[0] = 0
-    return _Build(source, label, core if keep else None, list(grid.palette), counts, grid.size, cut)
+    remapped = grid.meta.get("remapped")
+    return PreparedBuild(source, label, core if keep else None, list(grid.palette), counts, grid.size, cut,
+                         dict(remapped) if isinstance(remapped, dict) else None,
+                         tuple(int(v) for v in core.shape))  # type: ignore[arg-type]
 
 
-def _source_name(src: Path | WorldBox) -> str:
+def source_name(src: Path | WorldBox) -> str:
+    """The name a build is reported under: the resolved path, or the world box."""
     return str(src) if isinstance(src, WorldBox) else str(src.resolve())
 
 
-def _label(src: Path | WorldBox, grid: VoxelGrid) -> str:
-    """Our own files keep the label they carry; others get one from the file name."""
+def build_label(src: Path | WorldBox, grid: VoxelGrid, label_from: str = "name", roots: Sequence[Path] = ()) -> str:
+    """The label of a build.
+
+    ``name``: our own files keep the label they carry, others get one from the file name.
+    ``style``/``category``/``folder``: from the folders under the import root (see
+    :func:`mcgen.importing.series.folder_label`), falling back to ``name`` when there is none.
+    """
     if isinstance(src, WorldBox):
         return "build"
+    if label_from != "name":
+        label = folder_label(src, roots, label_from)
+        if label:
+            return label
     own = src.is_dir() or src.suffix.lower() in (".json", ".npz")
     return str(grid.meta["label"]) if own and grid.meta.get("label") else label_from_name(src.name)
 
 
-class _Importer:
-    def __init__(self, options: ImportOptions, progress: Progress | None) -> None:
-        self.o = options
-        self.report = ImportReport(options)
-        self.say = progress or (lambda *_: None)
-
-    def read(self, src: Path | WorldBox, keep: bool) -> _Build | None:
-        name = _source_name(src)
-        try:
-            grid, be, ent = load_source(src, self.o.max_size)
-        except TooLarge as exc:
-            self.report.too_large.append((name, str(exc)))
-            self.say("skip", name, str(exc))
-            return None
-        except McgenError as exc:
-            self.report.skipped.append((name, str(exc)))
-            self.say("skip", name, str(exc))
-            return None
-        except Exception as exc:  # noqa: BLE001 - a reader bug must not sink a batch of thousands
-            reason = f"{name}: internal error ({type(exc).__name__}: {exc}) while reading; please report this file"
-            self.report.skipped.append((name, reason))
-            self.say("skip", name, reason)
-            return None
-        if be is None or ent is None:
-            self.report.counts_unknown += 1
-        self.report.block_entities += be or 0
-        self.report.entities += ent or 0
-        return _prepare(grid, name, _label(src, grid), keep, self.o.keep_ground)
-
-    def convert(self, b: _Build, mapper: VocabMapper, vocab_index: dict[str, int]) -> np.ndarray:
-        targets = [mapper(s) for s in b.palette]
-        lut = np.array([vocab_index[t] for t in targets], dtype=np.uint16)
-        r = self.report
-        for i, n in enumerate(b.counts.tolist()):
-            if n and i:
-                r.blocks_total += n
-                if targets[i] != b.palette[i]:
-                    r.blocks_remapped += n
-                    r.blocks_to_air += n if targets[i] == AIR else 0
-                    r.remaps[(b.palette[i], targets[i])] += n
-        assert b.blocks is not None
-        return lut[b.blocks]
-
-    def finish(self, b: _Build, mapped: np.ndarray, seen: dict[bytes, str], out: list[VoxelGrid],
-               vocab: list[str]) -> None:
-        grid, info = fit(mapped, self.o.size, self.o.fit)
-        n = int(np.count_nonzero(grid))
-        if n < max(1, self.o.min_blocks):
-            self.report.near_empty.append((b.source, n))
-            self.say("drop", b.source, f"near-empty after fitting ({n} blocks < --min-blocks {self.o.min_blocks})")
-            return
-        key = hashlib.sha1(grid.tobytes()).digest()
-        if key in seen:
-            self.report.duplicates.append((b.source, seen[key]))
-            self.say("drop", b.source, f"exact duplicate of {seen[key]}")
-            return
-        seen[key] = b.source
-        if info.fell_back:
-            self.report.fell_back.append(b.source)
-        if b.ground_layers:
-            self.report.ground_stripped.append((b.source, b.ground_layers))
-        meta = {"label": b.label, "index": len(out), "source": b.source, "source_size": list(b.raw_size),
-                "trimmed_size": list(info.trimmed), "fit": info.mode, "ground_layers_removed": b.ground_layers}
-        if info.mode == "scale":
-            meta["scale"] = round(info.factor, 4)
-        out.append(VoxelGrid(grid, vocab, meta))
-        self.report.written.append(b.source)
-        self.report.labels[b.label] += 1
-        note = f"{'x'.join(map(str, info.trimmed))} -> {info.mode}" + (
-            f" 1/{info.factor:.2f}" if info.mode == "scale" else "") + (" (pad did not fit)" if info.fell_back else "")
-        self.say("ok", b.source, note)
-
-
 def import_builds(sources: Sequence[Path | WorldBox], options: ImportOptions,
-                  progress: Progress | None = None) -> tuple[list[VoxelGrid], ImportReport]:
+                  progress: Progress | None = None, *, roots: Sequence[Path] = (),
+                  tick: Callable[[int, int], None] | None = None) -> tuple[list[VoxelGrid], ImportReport]:
     """Read, map and fit builds in memory (no files written).
+
+    Args:
+        roots: the folders the sources were found under (for ``label_from`` and series names).
+        tick: called with ``(done, total)`` after each build.
 
     Returns:
         ``(grids, report)``: ``size``^3 grids over the vocabulary (``report.vocabulary``), with
-        meta ``label``, ``index``, ``source``, ``source_size``, ``trimmed_size``, ``fit``.
+        meta ``label``, ``index``, ``source``, ``source_size``, ``trimmed_size``, ``fit``
+        (and ``series``, ``split`` with ``--split-by series``).
     """
-    t0 = time.perf_counter()
-    imp = _Importer(options, progress)
-    k = options.auto_k()
-    builds: list[tuple[Path | WorldBox, _Build]] = []
-    if k is not None:  # pass 1: state frequencies over everything that can be read
-        budget = _CACHE_VOXELS
-        totals: Counter = Counter()
-        for src in sources:
-            b = imp.read(src, keep=True)
-            if b is None:
-                continue
-            if b.blocks is not None and b.blocks.size > budget:
-                b.blocks = None
-            budget -= b.blocks.size if b.blocks is not None else 0
-            totals.update({s: int(n) for s, n in zip(b.palette, b.counts.tolist()) if n})
-            builds.append((src, b))
-        vocab = auto_vocabulary(dict(totals), k)
-    else:
-        vocab = list(DEFAULT_VOCAB.states)
-    mapper, index = VocabMapper(vocab), {s: i for i, s in enumerate(vocab)}
-    imp.report.vocabulary = vocab
+    from mcgen.importing.engine import run_import  # noqa: PLC0415 - the engine imports this module
+
     grids: list[VoxelGrid] = []
-    seen: dict[bytes, str] = {}
-    for src, b in builds if k is not None else ((s, None) for s in sources):
-        if b is None or b.blocks is None:
-            b = _reread(imp, src, b)
-            if b is None:
-                continue
-        imp.finish(b, imp.convert(b, mapper, index), seen, grids, vocab)
-    imp.report.seconds = time.perf_counter() - t0
-    return grids, imp.report
-
-
-def _reread(imp: _Importer, src: Path | WorldBox, cached: _Build | None) -> _Build | None:
-    if cached is None:
-        return imp.read(src, keep=True)
-    try:  # it was read in pass 1 but not kept in memory
-        grid, _, _ = load_source(src, imp.o.max_size)
-    except McgenError as exc:
-        imp.report.skipped.append((cached.source, str(exc)))
-        imp.say("skip", cached.source, str(exc))
-        return None
-    return _prepare(grid, cached.source, cached.label, True, imp.o.keep_ground)
+    report = run_import(sources, options, grids.append, progress=progress, tick=tick, roots=roots)
+    return grids, report
 
 
 def import_dataset(sources: Sequence[Path | WorldBox], out: str | os.PathLike, options: ImportOptions,
-                   progress: Progress | None = None) -> ImportReport:
+                   progress: Progress | None = None, *, roots: Sequence[Path] = (),
+                   tick: Callable[[int, int], None] | None = None) -> ImportReport:
     """Import builds and write ``out/`` (``sample_XXXX/``, ``manifest.json``, ``report.json``).
+
+    The workers write into a staging folder beside ``out``; it is synced once and swapped in at
+    the end, so a failed or interrupted import leaves ``out`` as it was.
 
     Raises:
         FormatError: nothing could be imported (every reason is in the progress events).
         UsageError: ``out`` is a non-empty folder that is not an mcgen dataset.
+        FileIOError: the dataset cannot be written or put in place.
     """
-    from mcgen.dataset import is_dataset, write_dataset  # noqa: PLC0415
+    from mcgen.dataset import check_output, write_manifest  # noqa: PLC0415
     from mcgen.fsutil import atomic_write_text  # noqa: PLC0415
+    from mcgen.importing.engine import run_import  # noqa: PLC0415 - the engine imports this module
 
-    dest = Path(out)
-    if dest.exists() and (not dest.is_dir() or (any(dest.iterdir()) and not is_dataset(dest))):
-        raise UsageError("output exists and is not empty and not an mcgen dataset; refusing to overwrite", path=dest)
-    grids, report = import_builds(sources, options, progress)
-    if not grids:
-        raise FormatError(f"no build could be imported from {len(sources)} input(s): {len(report.skipped)} unreadable,"
-                          f" {len(report.too_large)} too large, {len(report.near_empty)} near-empty,"
-                          f" {len(report.duplicates)} duplicates")
-    extra = {"import": {"fit": options.fit, "vocab": options.vocab, "min_blocks": options.min_blocks,
-                        "max_size": options.max_size, "keep_ground": options.keep_ground, "sources": len(sources)}}
-    write_dataset(out, grids, size=options.size, vocabulary=report.vocabulary, generator=GENERATOR, seed=None,
-                  extra=extra)
-    atomic_write_text(Path(out) / "report.json", json.dumps(report.to_dict(), indent=1) + "\n")
+    out = Path(out)
+    check_output(out)
+    staging = out.parent / f".{out.name}.importing-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir(parents=True)
+        report = run_import(sources, options, write_to=staging, progress=progress, tick=tick, roots=roots)
+        if not report.written:
+            raise FormatError(f"no build could be imported from {len(sources)} input(s): {len(report.skipped)} "
+                              f"unreadable, {len(report.too_large)} too large, {len(report.near_empty)} near-empty, "
+                              f"{len(report.duplicates)} duplicates")
+        extra: dict = {"import": {"fit": options.fit, "vocab": options.vocab, "min_blocks": options.min_blocks,
+                                  "max_size": options.max_size, "keep_ground": options.keep_ground,
+                                  "label_from": options.label_from, "solid_fill": options.solid_fill,
+                                  "sources": len(sources)}}
+        if report.split:
+            extra["split"] = report.split
+        write_manifest(staging, count=len(report.written), labels=dict(report.labels), size=options.size,
+                       vocabulary=report.vocabulary, generator=GENERATOR, seed=None, extra=extra)
+        atomic_write_text(staging / "report.json", json.dumps(report.to_dict(), indent=1) + "\n")
+        if hasattr(os, "sync"):  # one flush for every sample file before the dataset becomes visible (POSIX)
+            os.sync()
+        _swap_in(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return report
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Replace ``out`` (absent, empty or an old dataset) by ``staging`` with two renames.
+
+    Raises:
+        FileIOError: a rename failed (``out`` is put back when it can be).
+    """
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    try:
+        if out.exists():
+            os.replace(out, old)
+        os.replace(staging, out)
+    except OSError as exc:
+        if old.exists() and not out.exists():
+            os.replace(old, out)
+        raise FileIOError(f"cannot put the new dataset in place: {exc.strerror or exc}", path=out) from exc
+    shutil.rmtree(old, ignore_errors=True)
