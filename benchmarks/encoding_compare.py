@@ -30,8 +30,6 @@ VARIANTS = {
     "learned/linear": ({"encoding": "learned"}, {"schedule": "linear"}),
     "bits/cosine": ({"encoding": "bits"}, {"schedule": "cosine"}),
     "bits/cosine-shift(b=.3)": ({"encoding": "bits"}, {"schedule": "cosine", "logsnr_shift": 2 * math.log(0.3)}),
-    "bits/linear+likelihood": ({"encoding": "bits"}, {"schedule": "linear", "likelihood_logits": True}),
-    "bits/linear+voxel_bias": ({"encoding": "bits", "voxel_bias": True}, {"schedule": "linear"}),
     "bits/linear, no self-cond": ({"encoding": "bits", "self_condition": False}, {"schedule": "linear"}),
 }
 

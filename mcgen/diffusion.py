@@ -16,12 +16,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from mcgen.config import dataclass_from_dict
 from mcgen.errors import ConfigError
 
 SCHEDULES = ("linear", "cosine")
+_REMOVED = {"likelihood_logits": False, "mse_weight": 0.0}  # removed setting -> its (only loadable) off value
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,12 @@ class DiffusionConfig:
         logsnr_shift: added to ``log(alpha_bar / (1 - alpha_bar))`` at every t (negative = noisier;
             ``2 ln b`` is the same as scaling the input by ``b``, Chen 2023 / Hoogeboom 2023).
         zero_snr: rescale so ``alpha_bar_{T-1} = 0`` (Lin et al. 2023), after the shift.
-        mse_weight: weight of the MSE between ``x0_hat`` and ``x0`` added to the cross-entropy.
-        self_cond_prob: chance per sample that training feeds a self-conditioning estimate.
-        likelihood_logits: add the exact per-voxel Gaussian log-likelihood of ``x_t`` to the
-            network's logits (see :meth:`GaussianDiffusion.model_logits`). Off by default: on
-            the 4-house overfit task (tiny, batch 8, lr 1e-3, CPU) it reproduced 0/8 houses at
-            750 steps against 2/8 without it, so it stays an ablation switch.
+        self_cond_prob: share of each batch trained with a self-conditioning estimate.
+
+    Two ablation switches of earlier versions are gone (no command could reach them):
+    ``likelihood_logits`` (adding the exact per-voxel likelihood of ``x_t`` to the logits: 0/8
+    overfit houses against 2/8 without it) and ``mse_weight`` (an x0 MSE term). Checkpoints that
+    stored them switched off still load.
 
     Defaults: ``linear`` because on the same task (H200, 2000 steps) DDIM-20 samples matched
     a training house in 16/16 cases with it against 12/16 with ``cosine``, whose few steps at
@@ -54,9 +54,7 @@ class DiffusionConfig:
     beta_end: float = 0.02
     logsnr_shift: float = 0.0
     zero_snr: bool = False
-    mse_weight: float = 0.0
     self_cond_prob: float = 0.5
-    likelihood_logits: bool = False
 
     def __post_init__(self) -> None:
         if self.schedule not in SCHEDULES:
@@ -65,8 +63,8 @@ class DiffusionConfig:
             raise ConfigError(f"timesteps must be an integer >= 2, got {self.timesteps!r}")
         if not 0 < self.beta_start < self.beta_end < 1:
             raise ConfigError(f"need 0 < beta_start < beta_end < 1, got {self.beta_start}, {self.beta_end}")
-        if self.mse_weight < 0 or not 0 <= self.self_cond_prob <= 1:
-            raise ConfigError("mse_weight must be >= 0 and self_cond_prob in [0, 1]")
+        if not 0 <= self.self_cond_prob <= 1:
+            raise ConfigError(f"self_cond_prob must be in [0, 1], got {self.self_cond_prob}")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-value dict (what checkpoints store)."""
@@ -79,6 +77,12 @@ class DiffusionConfig:
         Raises:
             ConfigError: not a dict, unknown keys, or invalid values.
         """
+        if isinstance(d, dict):
+            d = dict(d)
+            for key, off in _REMOVED.items():  # stored by format 1-2 checkpoints
+                if key in d and d.pop(key) != off:
+                    raise ConfigError(f"this checkpoint was trained with {key}, an ablation switch this "
+                                      f"mcgen no longer has; use mcgen 0.1 from before format 3 to sample it")
         return dataclass_from_dict(cls, d, "diffusion config")
 
 
@@ -142,46 +146,6 @@ class GaussianDiffusion:
             self._cache[device] = (ab.sqrt(), (1.0 - ab).sqrt())
         return self._cache[device]
 
-    def likelihood_logits(self, codec: torch.nn.Module, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """``log q(x_t,i | x0_i = v)`` per voxel and block, up to a per-voxel constant.
-
-        ``-|x_t - sqrt(ab) e_v|^2 / (2 (1 - ab)) = sqrt(ab) / (1 - ab) x_t . e_v + const``, because
-        every codec row has the same norm: (B, X, Y, Z, d), (B,) -> (B, X, Y, Z, V) float32.
-        """
-        return self._likelihood_input(x_t, t) @ codec.embedding().float().T  # (B, X, Y, Z, V)
-
-    def _likelihood_input(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        """``sqrt(ab_t) / (1 - ab_t) * x_t`` in float32, any layout with the batch first."""
-        ab = self.alpha_bar.to(device=x_t.device, dtype=torch.float32)[t]  # (B,)
-        return x_t.float() * (ab.sqrt() / (1 - ab)).view((-1,) + (1,) * (x_t.dim() - 1))
-
-    def add_likelihood_(self, logits: torch.Tensor, codec: torch.nn.Module, x_t: torch.Tensor,
-                        t: torch.Tensor) -> torch.Tensor:
-        """``logits + likelihood_logits(codec, x_t, t)`` as one fused matmul-add (in place if allowed)."""
-        xs = self._likelihood_input(x_t, t)  # like x_t
-        e_t = codec.embedding().float().T  # (d, V)
-        flat = logits.reshape(-1, e_t.shape[1])  # (B X Y Z, V), either layout
-        if logits.requires_grad:
-            return torch.addmm(flat, xs.reshape(-1, xs.shape[-1]), e_t).view(logits.shape)
-        return flat.addmm_(xs.reshape(-1, xs.shape[-1]), e_t).view(logits.shape)
-
-    def model_logits(self, model: torch.nn.Module, x_t: torch.Tensor, t: torch.Tensor,
-                     labels: torch.Tensor | None = None, self_cond: torch.Tensor | None = None,
-                     tokens: bool = False) -> torch.Tensor:
-        """Logits of ``p(x0_i | x_t)`` used by training and every sampler: (B, X, Y, Z, V) float32
-        (or the model's token layout (B, N, p^3 V) with ``tokens``; the likelihood term is per voxel,
-        so it is added the same way in either layout).
-
-        Because the noise is independent per voxel, ``p(x0_i | x_t)`` is proportional to
-        ``q(x_t,i | x0_i) p(x0_i | x_t without voxel i)``: the first factor is known exactly, so
-        (with ``likelihood_logits``) it is added here and the network only learns the second,
-        the structure prior. At low noise that term decides, so no capacity goes on decoding.
-        """
-        logits = model(x_t, t, labels, self_cond, tokens=tokens).float()
-        if self.cfg.likelihood_logits:
-            logits = self.add_likelihood_(logits, unwrap(model).codec, x_t, t)
-        return logits
-
     def q_sample(self, x0: torch.Tensor, t: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         """Forward process: ``x_t`` (B, ...) from ``x0`` (B, ...), timesteps ``t`` (B,) and ``eps``."""
         sa, s1a = self._coefs(x0.device)
@@ -223,14 +187,14 @@ def training_loss(
     *,
     generator: torch.Generator | None = None,
 ) -> torch.Tensor:
-    """One-call training objective: cross-entropy on block logits (+ optional x0 MSE).
+    """One-call training objective: cross-entropy on block logits.
 
     Draws ``t ~ U{0..T-1}`` and ``eps``, noises the block embeddings with the shared schedule,
     and, for a ``self_cond_prob`` share of the batch (:func:`self_cond_rows`), first runs the
     model without gradient to get the self-conditioning estimate ``softmax(logits) @ E``.
     Everything runs in the model's token layout (per-voxel work does not care about voxel
-    order), so only the block indices are reordered; with the default settings the model's
-    fused head computes the cross-entropy without materialising more than one logits tensor.
+    order), so only the block indices are reordered; on CPU the model's fused head computes the
+    cross-entropy without materialising more than one logits tensor.
 
     Args:
         model: a :class:`mcgen.model.DiT3D` (or a wrapper exposing ``codec`` and ``cfg``).
@@ -256,17 +220,6 @@ def training_loss(
         if k > 0:
             with torch.no_grad():
                 lab = labels[:k] if labels is not None else None
-                if diffusion.cfg.likelihood_logits:
-                    logits = diffusion.model_logits(model, x_t[:k], t[:k], lab, None, tokens=True)
-                    est = raw.expected_from_logits(logits)  # (k, N, p^3 d)
-                else:
-                    est = model(x_t[:k], t[:k], lab, None, tokens=True, expected=True)
+                est = model(x_t[:k], t[:k], lab, None, tokens=True, expected=True)  # (k, N, p^3 d)
                 self_cond[:k] = est.to(x0.dtype)
-    if not diffusion.cfg.likelihood_logits and diffusion.cfg.mse_weight == 0:
-        return model(x_t, t, labels, self_cond, tokens=True, target=blocks).mean()
-    logits = diffusion.model_logits(model, x_t, t, labels, self_cond, tokens=True)  # (B, N, p^3 V)
-    v = raw.codec.vocab_size
-    loss = F.cross_entropy(logits.reshape(-1, v), blocks.reshape(-1))
-    if diffusion.cfg.mse_weight > 0:
-        loss = loss + diffusion.cfg.mse_weight * F.mse_loss(raw.expected_from_logits(logits), x0.float())
-    return loss
+    return model(x_t, t, labels, self_cond, tokens=True, target=blocks).mean()

@@ -50,8 +50,6 @@ class ModelConfig:
         encoding: ``"bits"`` (analog bits) or ``"learned"`` (normalised learned embedding).
         embed_dim: channels per voxel of the encoding.
         self_condition: feed the previous x0 estimate as extra input channels.
-        voxel_bias: a learned logit bias per voxel position and block (zero at init): the
-            position prior (air above the roof, floor at the bottom) without going through attention.
         activation: the MLP's ``"gelu"`` (exact) or ``"gelu_tanh"`` (the tanh approximation, which
             checkpoints written before this field use; on CPU its backward is ~8x slower).
         mask_token: the input is a block state per voxel (``vocab_size`` + one ``[MASK]`` state,
@@ -67,7 +65,6 @@ class ModelConfig:
     encoding: str = "bits"
     embed_dim: int | None = None
     self_condition: bool = True
-    voxel_bias: bool = False
     hidden_size: int | None = None
     depth: int | None = None
     num_heads: int | None = None
@@ -126,6 +123,11 @@ class ModelConfig:
         """
         if isinstance(d, dict) and "activation" not in d:
             d = {**d, "activation": "gelu_tanh"}  # written before the field existed
+        if isinstance(d, dict) and "voxel_bias" in d:  # an ablation switch of format 1-2, now removed
+            d = dict(d)
+            if d.pop("voxel_bias"):
+                raise ConfigError("this checkpoint was trained with voxel_bias, an ablation switch this mcgen "
+                                  "no longer has")
         return dataclass_from_dict(cls, d, "model config")
 
 
@@ -210,9 +212,6 @@ class DiT3D(nn.Module):
         self.final_norm = nn.LayerNorm(h, elementwise_affine=False, eps=1e-6)
         self.final_ada = nn.Linear(h, 2 * h)
         self.final_linear = nn.Linear(h, p**3 * v)
-        g = cfg.grid_size
-        # Stored in token layout (N, p^3 V) so it folds into the final matmul (one fused op).
-        self.voxel_bias = nn.Parameter(torch.zeros(cfg.tokens, p**3 * v)) if cfg.voxel_bias else None
         self._init_weights()
 
     def _init_weights(self) -> None:
@@ -365,14 +364,11 @@ class DiT3D(nn.Module):
 
     def _fused(self, h: torch.Tensor) -> bool:
         """Whether the output layer can use :mod:`mcgen.voxel_head`'s fused paths for ``h``."""
-        return self.voxel_bias is None and fused_ok(h, self.final_linear.weight)
+        return fused_ok(h, self.final_linear.weight)
 
     def head_logits(self, h: torch.Tensor) -> torch.Tensor:
         """(B, N, H) features -> (B, N, p^3 V) logits."""
-        if self.voxel_bias is None:
-            return self.final_linear(h)
-        bias = (self.voxel_bias + self.final_linear.bias).expand(h.shape[0], -1, -1)  # (B, N, p^3 V)
-        return torch.baddbmm(bias, h, self.final_linear.weight.T.expand(h.shape[0], -1, -1))
+        return self.final_linear(h)
 
 
 def build_model(cfg: ModelConfig) -> DiT3D:

@@ -164,15 +164,12 @@ def guided_features(model: torch.nn.Module, x_tok: torch.Tensor, t: torch.Tensor
 class ModelDenoiser:
     """Wraps the DiT as a ``(x_t, t) -> x0_hat`` denoiser with self-conditioning and CFG.
 
-    Logits are those of :meth:`GaussianDiffusion.model_logits`. Guidance mixes them,
-    ``uncond + guidance * (cond - uncond)``, with the conditional and null halves run as one
-    doubled batch; because the output layer is linear the mix is done on its input features
-    (H channels per token instead of p^3 V), and on CPU the estimate ``softmax @ E`` is then
+    Guidance (:func:`guided_features`) mixes the logits, ``uncond + guidance * (cond - uncond)``,
+    on the output layer's input features, and on CPU the estimate ``softmax @ E`` is then
     computed without storing the logits. ``last_logits`` gives the final step's logits (argmax).
 
     Args:
         model: a :class:`mcgen.model.DiT3D` (eval mode is the caller's choice).
-        diffusion: the schedule (adds the exact likelihood logits, as in training).
         labels: (B,) label indices or ``None`` (null label / unconditional).
         guidance: classifier-free guidance scale; 1 = plain conditional.
         autocast: run the network under bf16 autocast (CUDA); the output layer runs in float32.
@@ -180,22 +177,19 @@ class ModelDenoiser:
             (:meth:`mcgen.model.DiT3D.to_tokens`), which saves reordering copies every step.
     """
 
-    def __init__(self, model: torch.nn.Module, diffusion: GaussianDiffusion, labels: torch.Tensor | None = None,
+    def __init__(self, model: torch.nn.Module, labels: torch.Tensor | None = None,
                  guidance: float = 1.0, autocast: bool = False, tokens: bool = False) -> None:
-        self.model, self.diffusion, self.labels = model, diffusion, labels
+        self.model, self.labels = model, labels
         self.guidance, self.autocast, self.tokens = float(guidance), autocast, tokens
         self.raw = unwrap(model)
         self.codec, self.cfg = self.raw.codec, self.raw.cfg
         self.prev: torch.Tensor | None = None
-        self._last: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None  # features, x_t, t
+        self._last: torch.Tensor | None = None  # the last step's output-layer features
         self._guided = labels is not None and self.guidance != 1.0 and self.cfg.num_labels > 0
 
 
-    def _logits(self, h: torch.Tensor, x_tok: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        logits = self.raw.head_logits(h).float()  # (B, N, p^3 V)
-        if self.diffusion.cfg.likelihood_logits:  # same for both CFG halves, so added once
-            logits = self.diffusion.add_likelihood_(logits, self.codec, x_tok, t)
-        return logits
+    def _logits(self, h: torch.Tensor) -> torch.Tensor:
+        return self.raw.head_logits(h).float()  # (B, N, p^3 V)
 
     def __call__(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         x_tok = x_t if self.tokens else self.raw.to_tokens(x_t)
@@ -204,11 +198,8 @@ class ModelDenoiser:
             sc = self.raw.to_tokens(sc)
         h = guided_features(self.model, x_tok, t, self.labels, sc, self.guidance if self._guided else 1.0,
                             self.autocast)
-        self._last = (h, x_tok, t)
-        if self.diffusion.cfg.likelihood_logits:
-            est = self.raw.expected_from_logits(self._logits(h, x_tok, t))  # (B, N, p^3 d)
-        else:
-            est = self.raw.head_expected(h)  # (B, N, p^3 d)
+        self._last = h
+        est = self.raw.head_expected(h)  # (B, N, p^3 d)
         self.prev = est if self.tokens else self.raw.from_tokens(est)
         return self.prev
 
@@ -217,12 +208,12 @@ class ModelDenoiser:
         """The last step's logits, in this denoiser's layout ((B, N, p^3 V) or (B, X, Y, Z, V))."""
         if self._last is None:
             return None
-        logits = self._logits(*self._last)
+        logits = self._logits(self._last)
         return logits if self.tokens else self.raw.from_tokens(logits)
 
     def blocks(self) -> torch.Tensor:
         """Argmax of the last logits as block indices (B, X, Y, Z), in grid layout."""
-        logits = self._logits(*self._last)  # (B, N, p^3 V)
+        logits = self._logits(self._last)  # (B, N, p^3 V)
         b, n = logits.shape[:2]
         idx = logits.view(b, n, -1, self.cfg.vocab_size).argmax(dim=-1)  # (B, N, p^3)
         return self.raw.from_tokens(idx).squeeze(-1)
@@ -292,7 +283,7 @@ def sample(
         noise = torch.randn(shape, generator=generator, device=gdev)
     # The chain runs in token layout (noise and every update are per voxel, so order is free).
     x_T = unwrap(model).to_tokens(noise.to(device=device, dtype=torch.float32))  # (n, N, p^3 d)
-    den = ModelDenoiser(model, diffusion, labels, guidance, autocast=device.type == "cuda", tokens=True)
+    den = ModelDenoiser(model, labels, guidance, autocast=device.type == "cuda", tokens=True)
     if sampler == "ddim":
         steps = ddim_steps(den, x_T, diffusion.alpha_bar, ts, eta=eta, generator=generator)
     else:

@@ -15,6 +15,7 @@ import torch
 import torch.distributed as tdist
 
 from mcgen.errors import ConfigError
+from mcgen.generate import resolve_device as check_device
 
 
 @dataclass(frozen=True)
@@ -46,20 +47,17 @@ def env_info() -> DistInfo:
 
 
 def resolve_device(name: str, info: DistInfo) -> torch.device:
-    """``auto`` -> ``cuda:<local_rank>`` when CUDA is there, else ``cpu``; names pass through.
+    """``auto`` -> ``cuda:<local_rank>`` when CUDA is there, else ``cpu``; other names are checked
+    by :func:`mcgen.generate.resolve_device` (the one device check), and a bare ``cuda`` becomes
+    this process's GPU.
 
     Raises:
         ConfigError: CUDA asked for but not available, or an unknown device string.
     """
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        device = torch.device(name)
-    except RuntimeError as exc:
-        raise ConfigError(f"unknown device {name!r}") from exc
+    device = check_device(name)
     if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ConfigError(f"device {name!r} requested but CUDA is not available (use --device cpu)")
         if device.index is None:
             device = torch.device("cuda", info.local_rank % torch.cuda.device_count())
         torch.cuda.set_device(device)

@@ -36,10 +36,11 @@ def test_forward_gives_logits_per_voxel(grid: int, patch: int) -> None:
     assert out.shape == (2, grid, grid, grid, cfg.vocab_size)
 
 
-@pytest.mark.parametrize("voxel_bias", [False, True])
-def test_adaln_zero_init_gives_uniform_logits(voxel_bias: bool) -> None:
-    model = build_model(ModelConfig(preset="tiny", depth=2, voxel_bias=voxel_bias))
-    x = torch.randn(1, 16, 16, 16, model.cfg.embed_dim)
+@pytest.mark.parametrize("mask_token", [False, True])
+def test_adaln_zero_init_gives_uniform_logits(mask_token: bool) -> None:
+    model = build_model(ModelConfig(preset="tiny", depth=2, mask_token=mask_token))
+    v = model.cfg.vocab_size
+    x = torch.randint(0, v + 1, (1, 16, 16, 16)) if mask_token else torch.randn(1, 16, 16, 16, model.cfg.embed_dim)
     assert torch.count_nonzero(model(x, torch.tensor([10]))) == 0
 
 
@@ -55,13 +56,11 @@ def test_patchify_round_trip_keeps_voxel_positions() -> None:
     torch.testing.assert_close(model.from_tokens(tokens), x, rtol=0, atol=0)
 
 
-def test_voxel_bias_adds_a_per_position_logit() -> None:
-    model = build_model(ModelConfig(preset="tiny", depth=1, voxel_bias=True))
-    with torch.no_grad():
-        model.voxel_bias.view(64, 64, -1)[1, 5, 7] = 2.0  # token 1, voxel 5 of its patch, block 7
-    out = model(torch.randn(1, 16, 16, 16, model.cfg.embed_dim), torch.tensor([3]))
-    # token 1 = patch (0, 0, 1) -> z 4..7; voxel 5 in the patch = (px 0, py 1, pz 1)
-    assert out[0, 0, 1, 5, 7] == 2.0 and torch.count_nonzero(out) == 1
+def test_removed_voxel_bias_loads_when_off_and_is_refused_when_on() -> None:
+    old = {**ModelConfig(preset="tiny").to_dict(), "voxel_bias": False}  # a format 1-2 model config
+    assert ModelConfig.from_dict(old) == ModelConfig(preset="tiny")
+    with pytest.raises(ConfigError, match="trained with voxel_bias"):
+        ModelConfig.from_dict({**old, "voxel_bias": True})
 
 
 def test_output_depends_on_time_label_and_self_condition() -> None:

@@ -155,7 +155,7 @@ def test_sample_returns_block_indices_and_is_seed_deterministic() -> None:
 
 def test_final_decode_is_argmax_of_last_logits() -> None:
     model, diffusion = _tiny(), GaussianDiffusion(DiffusionConfig())
-    den = ModelDenoiser(model, diffusion)
+    den = ModelDenoiser(model)
     x_T = torch.randn(1, 16, 16, 16, model.cfg.embed_dim, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         run_sampler(ddim_steps(den, x_T, diffusion.alpha_bar, make_timesteps(T, 3)))
@@ -171,7 +171,7 @@ def test_guidance_mixes_conditional_and_null_logits() -> None:
     with torch.no_grad():
         cond = diffusion.model_logits(model, x, t, labels)
         null = diffusion.model_logits(model, x, t, torch.tensor([3, 3]))
-        den = ModelDenoiser(model, diffusion, labels, guidance=2.5)
+        den = ModelDenoiser(model, labels, guidance=2.5)
         den(x, t)
     assert not torch.allclose(cond, null)
     torch.testing.assert_close(den.last_logits, null + 2.5 * (cond - null), atol=1e-4, rtol=1e-4)
@@ -218,7 +218,7 @@ def test_token_layout_chain_gives_the_grid_layout_chain_result() -> None:
     noise = torch.randn(2, 16, 16, 16, model.cfg.embed_dim, generator=torch.Generator().manual_seed(3))
     labels = torch.tensor([0, 1])
     got = sample(model, diffusion, 2, num_steps=4, labels=labels, guidance=2.0, noise=noise)
-    den = ModelDenoiser(model, diffusion, labels, guidance=2.0)  # grid layout throughout
+    den = ModelDenoiser(model, labels, guidance=2.0)  # grid layout throughout
     with torch.no_grad():
         run_sampler(ddim_steps(den, noise, diffusion.alpha_bar, make_timesteps(1000, 4)))
     want = den.blocks()

@@ -64,3 +64,15 @@ def test_effective_config_file(tmp_path):
     doc = json.loads((tmp_path / "config.json").read_text())
     assert doc["config"]["model_size"] == "tiny" and doc["resolved"]["total_steps"] == 10
     assert TrainConfig(**doc["config"]) == cfg
+
+
+def test_the_torch_free_name_lists_match_the_model_and_objectives() -> None:
+    """trainer.config keeps its own copies (it validates flags before torch loads); they must agree."""
+    from mcgen.masked import MASK_SCHEDULES, WEIGHTINGS
+    from mcgen.model import PRESETS
+    from mcgen.objectives import OBJECTIVES
+    from trainer import config
+
+    assert config.MODEL_SIZES == tuple(PRESETS)
+    assert config.OBJECTIVES == OBJECTIVES
+    assert config.MASK_SCHEDULES == MASK_SCHEDULES and config.MASK_WEIGHTINGS == WEIGHTINGS
