@@ -174,6 +174,55 @@ def render_speed(d: dict) -> list[str]:
     return [*lines, "Output, verbatim:", "", *_fence(d.get("stdout") or "(no output)"), ""]
 
 
+STUDY_COLS = (("plausible", "plausible", 3), ("unsupported", "unsupported", 3), ("hist_tv", "hist TV", 3),
+              ("fid", "FID", 2), ("precision", "precision", 3), ("recall", "recall", 2),
+              ("near_copies", "near copies", 3), ("empty", "empty", 3))
+
+
+def render_study(d: dict) -> list[str]:
+    """The objective / token-size study (``benchmarks/quality_study.py``): one row per variant and step count."""
+    lines = [f"### Objective and token-size study ({d.get('preset')}, {d.get('budget_s'):g} s of training each)", "",
+             f"- machine: {machine_line(d['machine'])}", f"- command: `{d['command']}`",
+             f"- date: {d['date']}; code: {git_line(d.get('git'))}; source `{d['_file']}`",
+             f"- every variant: batch {d.get('batch')}, lr {d.get('lr')}, EMA {d.get('ema')}; raw output "
+             f"(`--cleanup none`), {d.get('num_samples')} samples, every label in turn, scored against the "
+             "200 training builds with `mcgen evaluate`'s report; guidance (and the masked sampler) picked per "
+             "variant by FID in a 64-sample, 25-step sweep"]
+    if d.get("note"):
+        lines.append(f"- note: {d['note']}")
+    if d.get("training_runs_from"):
+        tr = d["training_runs_from"]
+        lines.append(f"- re-evaluated from the kept checkpoints: {', '.join(tr['variants'])} (trained by "
+                     f"`{tr['command']}` at {git_line(tr.get('git'))}, {tr['date']}); the other rows are that run's")
+    lines.append("")
+    variants = d.get("variants", {})
+    base = next((f.get("baseline", {}) for v in variants.values() for f in v.get("final", [])), {})
+    head = "| variant | train steps (s) | sampler, guidance | steps | ms/structure | " + \
+        " | ".join(c[1] for c in STUDY_COLS) + " |"
+    lines += [head, "|" + "---|" * (5 + len(STUDY_COLS))]
+    lines.append("| real vs real (baseline) | | | | | " +
+                 " | ".join(f"{base[k]:.{n}f}" if k in base else "" for k, _, n in STUDY_COLS) + " |")
+    for name, v in variants.items():
+        for f in v.get("final", []):
+            cells = " | ".join(f"{f[k]:.{n}f}" if k in f else "" for k, _, n in STUDY_COLS)
+            lines.append(f"| {name} | {v['train_steps']} ({v['train_seconds']}) | {v['sampler']}, {v['guidance']:g} "
+                         f"| {f['steps']} | {f['sample_ms_per_structure']} | {cells} |")
+    lines.append("")
+    sweeps = ["| variant | sampler | guidance | FID | plausible |", "|---|---|---|---|---|"]
+    for name, v in variants.items():
+        for r in v.get("sweep", []):
+            sweeps.append(f"| {name} | {r['sampler']} | {r['guidance']:g} | {r.get('fid', float('nan')):.2f} | "
+                          f"{r.get('plausible', float('nan')):.3f} |")
+    lines += ["<details><summary>The guidance / sampler sweep (64 samples, 25 steps)</summary>", "", *sweeps, "",
+              "</details>", ""]
+    for sh in d.get("sheets", []):
+        lines += [f"Raw samples of `{sh['variant']}` at {sh['steps']} steps (FID {sh['fid']:.2f}), every label in turn:",
+                  "", f"![{sh['variant']}]({sh['png']})", ""]
+    if d.get("data_sheet"):
+        lines += ["The training data, for comparison:", "", f"![training data]({d['data_sheet']})", ""]
+    return lines
+
+
 def render_feature_net() -> list[str]:
     from mcgen.evaluate.features import DEFAULT_PATH, load_net
 
@@ -208,6 +257,8 @@ def render(results: list[dict], argv: list[str]) -> str:
     lines += ["<details><summary>What each metric means</summary>", "",
               *[f"- `{k}` ({better} is better): {desc}" for k, (better, desc) in DESCRIPTIONS.items()],
               f"- protocol: {PROTOCOL}", "", "</details>", ""]
+    for d in [d for d in results if d.get("kind") == "quality_study"]:
+        lines += render_study(d)
     evals = [d for d in results if d.get("kind") == "eval_recipe"]
     for d in evals:
         lines += render_eval(d)

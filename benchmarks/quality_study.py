@@ -121,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tag", default="cpu", help="results file suffix (cpu, gpu)")
     p.add_argument("--quick", action="store_true", help="toy sizes, to check the script end to end")
     p.add_argument("--keep", type=Path, default=None, help="keep the runs (checkpoints) in this folder")
+    p.add_argument("--note", default="", help="one line shown above the table in BENCHMARKS.md")
+    p.add_argument("--eval-only", nargs="*", default=None, metavar="VARIANT",
+                   help="with --keep: re-evaluate these variants' kept checkpoints (after a sampler change) "
+                        "instead of training again; their training figures come from the previous results file")
     a = p.parse_args(argv)
     if a.quick:
         a.budget, a.num_samples, a.sweep_samples, a.step_counts, a.bootstrap = 4.0, 8, 4, [2, 4], 0
@@ -149,17 +153,31 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(["python", "benchmarks/quality_study.py", *(argv if argv is not None else sys.argv[1:])]),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "budget_s": a.budget, "preset": a.preset, "batch": a.batch, "lr": a.lr, "ema": a.ema,
-        "num_samples": a.num_samples, "variants": {},
+        "num_samples": a.num_samples, "note": a.note, "variants": {},
     }
     out_json = ROOT / "benchmarks" / "results" / f"quality_study_{a.tag}.json"
+    previous = json.loads(out_json.read_text()) if a.eval_only is not None and out_json.is_file() else {}
+    if a.eval_only is not None:
+        if a.keep is None:
+            p.error("--eval-only needs --keep (the folder with the kept runs)")
+        results["training_runs_from"] = {"command": previous.get("command"), "git": previous.get("git"),
+                                         "date": previous.get("date"), "variants": a.eval_only}
     grids_of: dict[str, list] = {}
     for name in a.variants:
         v = VARIANTS[name]
-        sps = _speed(data, work, v, a)
-        steps = max(1, int(a.budget * sps / a.batch))
         run = work / name
-        shutil.rmtree(run, ignore_errors=True)
-        summary = _train(data, run, v, steps, a)
+        if a.eval_only is not None and name not in a.eval_only and name in previous.get("variants", {}):
+            results["variants"][name] = previous["variants"][name]  # kept as measured (no samples to redraw)
+            continue
+        if a.eval_only is not None and name in a.eval_only:
+            old = previous["variants"][name]
+            sps = old["probe_samples_per_s"]
+            summary = {"steps": old["train_steps"], "seconds": old["train_seconds"], "final_loss": old["final_loss"]}
+        else:
+            sps = _speed(data, work, v, a)
+            steps = max(1, int(a.budget * sps / a.batch))
+            shutil.rmtree(run, ignore_errors=True)
+            summary = _train(data, run, v, steps, a)
         ck = load_checkpoint(run / "checkpoints" / "latest.pt")
         obj = ck.objective()
         samplers = obj.samplers if obj.kind == "masked" else (obj.default_sampler,)
@@ -182,12 +200,14 @@ def main(argv: list[str] | None = None) -> int:
         results["variants"][name] = {
             "settings": v, "probe_samples_per_s": round(sps, 2), "train_steps": summary["steps"],
             "train_seconds": round(summary["seconds"], 1), "final_loss": summary.get("final_loss"),
-            "parameters": None, "sampler": best["sampler"], "guidance": best["guidance"],
+            "parameters": sum(t.numel() for t in ck.ema_state.values()), "sampler": best["sampler"],
+            "guidance": best["guidance"],
             "sweep": sweep, "final": finals,
         }
         atomic_write_text(out_json, json.dumps(results, indent=1) + "\n")  # partial results survive a crash
     # the two best (variant, steps) by FID: contact sheets of their raw samples next to the data
-    ranked = sorted(((f["fid"], name, f["steps"]) for name, r in results["variants"].items() for f in r["final"]))
+    ranked = sorted((f["fid"], name, f["steps"]) for name, r in results["variants"].items() for f in r["final"]
+                    if f"{name}@{f['steps']}" in grids_of)
     sheets = []
     seen = set()
     for fid, name, n_steps in ranked:

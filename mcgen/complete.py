@@ -22,6 +22,7 @@ from mcgen.blocks import parse_state
 from mcgen.checkpoint import Checkpoint, load_checkpoint
 from mcgen.errors import ConfigError
 from mcgen.generate import label_index, resolve_device
+from mcgen.given import encode_given
 from mcgen.grid import VoxelGrid
 
 Box = tuple[int, int, int, int, int, int]
@@ -96,7 +97,7 @@ def complete(
     label: str | None = None,
     guidance: float | None = None,
     sampler: str | None = None,
-    num_steps: int = 50,
+    num_steps: int | None = None,
     temperature: float | None = None,
     device: str | torch.device = "auto",
     progress: Callable[[int, int], None] | None = None,
@@ -105,7 +106,8 @@ def complete(
 
     Returns:
         Grids of the model's grid size; ``meta`` holds the settings, ``generated`` (how many
-        voxels were free) and ``given_box`` (the input's extent).
+        voxels were free), ``given_box`` (the input's extent) and ``given_runs`` (which cells were
+        given, :func:`mcgen.given.encode_given`; ``mcgen view`` marks the others as generated).
 
     Raises:
         CheckpointError, ConfigError: see :func:`region_mask` and :func:`mcgen.generate.generate`.
@@ -118,6 +120,7 @@ def complete(
     free = region_mask(g, structure.size, region=region, above=above, fill_air=air if fill_air else None)
     obj = ck.objective()
     sampler = sampler or obj.default_sampler
+    num_steps = num_steps or obj.default_steps
     obj.check(sampler, num_steps)
     idx = label_index(ck, label)
     dev = device if isinstance(device, torch.device) else resolve_device(device)
@@ -148,6 +151,7 @@ def complete(
         meta = {"checkpoint": str(ck.path), "step": ck.step, "objective": obj.kind, "sampler": sampler,
                 "steps": num_steps, "seed": seed + i, "mcgen_version": mcgen.__version__, "completed": True,
                 "generated": int(free.sum()), "given_box": [0, 0, 0, sx - 1, sy - 1, sz - 1],
+                "given_runs": encode_given(~free),
                 "label": ck.label_names[int(labels[i])] if labels is not None else None}
         out.append(VoxelGrid(res, palette, meta).compact())
     return out

@@ -95,7 +95,7 @@ def generate(
     num_samples: int,
     *,
     sampler: str | None = None,
-    num_steps: int = 50,
+    num_steps: int | None = None,
     seed: int = 0,
     label: str | None = None,
     guidance: float | None = None,
@@ -112,7 +112,7 @@ def generate(
         num_samples: how many structures.
         sampler: one of the objective's samplers (``None`` = its default: ``ddim`` for a
             Gaussian model, ``confidence`` for a masked one).
-        num_steps: denoising steps.
+        num_steps: network evaluations (``None`` = the objective's default: 50 Gaussian, 25 masked).
         seed: base seed (sample ``i`` starts from seed ``seed + i``).
         label: class name for a conditional model, ``"all"`` = every class in turn (sample ``i``
             gets label ``i mod L``), ``None`` = unconditional (the null label).
@@ -141,6 +141,7 @@ def generate(
     label_idx = label_index(ck, label)
     objective = ck.objective()
     sampler = sampler or objective.default_sampler
+    num_steps = num_steps or objective.default_steps
     objective.check(sampler, num_steps)
     model = ck.build_model(dev)
     scale = 1.0 if guidance is None else float(guidance)

@@ -111,6 +111,7 @@ class MaskedObjective:
     kind = "masked"
     samplers = MASKED_SAMPLERS
     default_sampler = "confidence"
+    default_steps = 25  # benchmarks/quality_study.py: 25 steps matched 10-100 on FID at tiny / CPU
 
     def __init__(self, cfg: MaskedConfig | None = None) -> None:
         self.cfg = cfg or MaskedConfig()
@@ -231,12 +232,13 @@ class MaskedObjective:
             probs = torch.softmax(logits, dim=-1)  # (n, N, P, V)
             if mcfg.self_condition:
                 est = probs @ table  # (n, N, P, d)
-            draws = torch.stack([torch.rand(3, n_tok * p3, generator=gen) for gen in gens]).to(device)
-            draws = draws.view(n, 3, n_tok, p3)
+            raw_draws = torch.stack([torch.rand(3 * n_tok * p3 + 1, generator=gen) for gen in gens]).to(device)
+            draws = raw_draws[:, 1:].view(n, 3, n_tok, p3)
             cand, conf = _candidates(probs, draws[:, 0], draws[:, 1], temp)
             left = (free.double() * mask_rate(self.cfg.schedule, t_next)).floor().long() if i < num_steps - 1 \
                 else torch.zeros_like(free)
-            reveal = _choose(masked, left, draws[:, 2], conf, sampler, t, cand > 0, 1.0 - probs[..., 0])
+            reveal = _choose(masked, left, draws[:, 2], conf, sampler, t, cand > 0, 1.0 - probs[..., 0],
+                             raw_draws[:, 0])
             states = torch.where(reveal, cand, states)
             if progress is not None:
                 progress(i + 1, num_steps)
@@ -274,14 +276,17 @@ def _sharpen(p: torch.Tensor, temperature: float) -> torch.Tensor:
 
 
 def _choose(masked: torch.Tensor, left: torch.Tensor, u: torch.Tensor, conf: torch.Tensor, sampler: str,
-            t: float, solid: torch.Tensor | None = None, p_solid: torch.Tensor | None = None) -> torch.Tensor:
+            t: float, solid: torch.Tensor | None = None, p_solid: torch.Tensor | None = None,
+            u_round: torch.Tensor | None = None) -> torch.Tensor:
     """Which masked voxels to reveal so that ``left`` (n,) stay masked (all (n, N, P) but ``left``).
 
     ``random``: a uniform choice. ``confidence``: the top of ``log conf + t * Gumbel``; with
     ``solid`` (the candidates' occupancy) and ``p_solid``, the solid and the air candidates are
     ranked apart and the reveals split between them as the model expects the masked voxels to
     be occupied (``sum p_solid / masked``): air is always the surer call on sparse data, and
-    revealing it first would shrink the building step by step.
+    revealing it first would shrink the building step by step. The solid count ``k * share`` is
+    rounded up or down at random (``u_round`` (n,) uniforms; 0.5 = nearest), so the few reveals
+    of a many-step run are not all rounded to air.
     """
     n = masked.shape[0]
     k = (masked.view(n, -1).sum(1) - left).clamp_min(0)  # how many to reveal per sample
@@ -294,7 +299,10 @@ def _choose(masked: torch.Tensor, left: torch.Tensor, u: torch.Tensor, conf: tor
     m = masked.view(n, -1).float()
     share = (p_solid.view(n, -1) * m).sum(1) / m.sum(1).clamp_min(1)
     solid_ok, air_ok = masked & solid, masked & ~solid
-    k_solid = torch.minimum((k.float() * share).round().long(), solid_ok.view(n, -1).sum(1))
+    if u_round is None:
+        u_round = torch.full((n,), 0.5, device=masked.device)
+    k_solid = torch.minimum((k.double() * share.double() + u_round.double()).floor().long(),
+                            solid_ok.view(n, -1).sum(1))
     k_air = torch.minimum(k - k_solid, air_ok.view(n, -1).sum(1))
     k_solid = k - k_air  # if air ran short, the rest are solid (and the other way round)
     return _top(score, solid_ok, k_solid) | _top(score, air_ok, k_air)

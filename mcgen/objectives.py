@@ -36,6 +36,7 @@ class Objective(Protocol):
     kind: str
     samplers: tuple[str, ...]
     default_sampler: str
+    default_steps: int
 
     @property
     def cfg(self) -> Any:
@@ -68,6 +69,7 @@ class GaussianObjective:
     kind = "gaussian"
     samplers = SAMPLERS
     default_sampler = "ddim"
+    default_steps = 50
 
     def __init__(self, cfg: DiffusionConfig | None = None) -> None:
         self.cfg = cfg or DiffusionConfig()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from mcgen.cli.cmd_model import SAMPLER_HELP, TEMPERATURE_HELP
+from mcgen.cli.cmd_model import SAMPLER_HELP, STEPS_HELP, TEMPERATURE_HELP
 from mcgen.cli.common import out, say
 from mcgen.errors import UsageError
 
@@ -36,7 +36,7 @@ def complete_cmd(
     label: str | None = typer.Option(None, "--label", help="Class label for a conditional model."),
     guidance: float | None = typer.Option(None, "--guidance", help="Classifier-free guidance scale (with --label)."),
     sampler: str | None = typer.Option(None, "--sampler", help=SAMPLER_HELP),
-    num_steps: int = typer.Option(50, "--num-steps", min=1, help="Sampler steps."),
+    num_steps: int | None = typer.Option(None, "--num-steps", min=1, help=STEPS_HELP),
     temperature: float | None = typer.Option(None, "--temperature", min=0.0, help=TEMPERATURE_HELP),
     seed: int = typer.Option(0, "--seed", help="Seed; completion i uses seed + i."),
     device: str = typer.Option("auto", "--device", help="auto, cpu, cuda, cuda:N or mps."),
@@ -56,7 +56,7 @@ def complete_cmd(
     fmt = _format(output, fmt, many)
     structure = read_structure(src)
     ck = load_checkpoint(checkpoint)
-    sampler = check_sampling(ck, sampler, num_steps)
+    sampler, num_steps = check_sampling(ck, sampler, num_steps)
     say(f"completing {src} ({structure.size[0]}x{structure.size[1]}x{structure.size[2]}, {structure.count()} "
         f"blocks) with {checkpoint} ({ck.objective().kind}, {sampler} x {num_steps}) ...")
     with typer.progressbar(length=num_steps, label="sampling", file=sys.stderr) as bar:

@@ -32,18 +32,21 @@ class Recipe:
     sample_steps: int
     ema_decay: float
     guidance: float
-    cleanup: str = "largest"  # the synthetic buildings are each one grounded piece
+    objective: str = "gaussian"
+    patch_size: int | None = None  # None: the preset's
+    sampler: str | None = None  # None: the objective's default
+    cleanup: str = "none"  # the samples are the model's raw output; `build` keeps its default clean-up
 
 
-# CPU: the tiny model at patch 4, 1500 steps of batch 32 (about 3.7 minutes on a quiet 2-core box).
-# Measured against the same 200 builds (benchmarks/eval_recipe.py, 256 samples, DDIM-50, guidance
-# 1.5, raw output): batch 16 x 1500 steps gave FID 29.8-44.7 (two seeds), 16 x 2500 22.8,
-# 16 x 3000 19.1, 32 x 1500 18.8 with the best block histogram (0.31), at 240 samples/s against 202
-# for batch 16. Guidance on that model, FID after the clean-up: 1.0 29.5, 1.25 24.7, 1.5 20.5,
-# 1.75 21.5 (raw: 2.0 30.2, 3.0 62.7). GPU: the DiT-S preset (5000 steps at batch 32 took about 4 minutes on an
-# H200 and gave clearly recognisable buildings).
-CPU_RECIPE = Recipe("tiny", 200, 1500, 32, 2e-3, 100, 20, 50, 0.99, 1.5)
-GPU_RECIPE = Recipe("small", 1000, 5000, 32, 1e-4, 250, 40, 50, 0.999, 1.5)
+# CPU: the tiny model at patch 4 under the masked objective, 1750 steps of batch 32 (about 4 minutes
+# on a quiet 2-core box), sampled raw with the confidence sampler, 25 steps, no guidance. Chosen by
+# benchmarks/quality_study.py (equal training time per variant, 256 raw samples each, BENCHMARKS.md):
+# masked patch 4 FID 14.6 / precision 0.15 against Gaussian patch 4 22.3 / 0.004 (25 steps, baseline
+# 1.9); patch 2 and a deeper model were worse in that time; guidance 1.5 and 2 were worse than none.
+CPU_RECIPE = Recipe("tiny", 200, 1750, 32, 2e-3, 100, 20, 25, 0.99, 1.0, objective="masked", sampler="confidence")
+# GPU: the DiT-S preset under the Gaussian objective (5000 steps at batch 32 took about 4 minutes on an
+# H200 and gave clearly recognisable buildings); the GPU half of the study has not run yet.
+GPU_RECIPE = Recipe("small", 1000, 5000, 32, 1e-4, 250, 40, 50, 0.999, 1.5, objective="gaussian")
 
 _EXAMPLES = """
 Examples:
@@ -108,23 +111,28 @@ def demo_cmd(
         "dataset", "synth", "--out", str(ds), "--count", str(r.dataset_count), "--size", "16", "--seed", str(seed)])
     t["train"] = _step("2/6 train the model", [
         "train", "--data", str(ds), "--out", str(runs), "--model-size", r.model_size, "--max-steps", str(steps),
+        "--objective", r.objective, *(["--patch-size", str(r.patch_size)] if r.patch_size else []),
         "--batch-size", str(r.batch_size), "--lr", str(r.lr), "--ema-decay", str(r.ema_decay),
         "--sample-every", str(max(1, steps // 8)),
         "--samples-per-step", "4", "--ckpt-every", str(steps), "--seed", str(seed), "--device", device])
     t["sample"] = _step("3/6 sample new buildings", [
         "sample", "--checkpoint", str(ckpt), "--num-samples", str(r.num_samples), "--num-steps", str(r.sample_steps),
         "--output-dir", str(gen), "--seed", str(seed), "--device", device,
-        "--label", "all", "--guidance", str(r.guidance), "--cleanup", r.cleanup])
+        "--label", "all", "--guidance", str(r.guidance), "--cleanup", r.cleanup, *_sampler(r)])
     t["export"] = _step("4/6 export WorldEdit schematics", [
         "export", str(gen), "--format", "schem", "-o", str(out_dir / "schematics")])
     t["world"] = _step("5/6 create a world and build into it", ["world", "new", str(world_path)])
     t["world"] += _step("    build", [
         "build", "--checkpoint", str(ckpt), "--into", str(world_path), "--count", str(count),
         "--num-steps", str(r.sample_steps), "--seed", str(seed + 1000), "--out", str(out_dir / "build"),
-        "--label", "all", "--guidance", str(r.guidance), "--cleanup", r.cleanup])
+        "--label", "all", "--guidance", str(r.guidance), *_sampler(r)])
     t["pictures"] = _step("6/6 pictures and the 3-D viewer", ["view", str(runs), "-o", str(out_dir / "view.html")])
     _copy_pictures(out_dir, runs, gen)
     _summary(out_dir, world_path, t)
+
+
+def _sampler(r: Recipe) -> list[str]:
+    return ["--sampler", r.sampler] if r.sampler else []
 
 
 def _copy_pictures(out_dir: Path, runs: Path, gen: Path) -> None:

@@ -33,14 +33,14 @@ def _read_all(path: Path, what: str) -> list:
     return grids
 
 
-def _generate(checkpoint: Path, num_samples: int, seed: int, device: str, steps: int, label: str | None,
+def _generate(checkpoint: Path, num_samples: int, seed: int, device: str, steps: int | None, label: str | None,
               guidance: float | None, clean: str, sampler: str | None, temperature: float | None) -> list:
     from mcgen.checkpoint import load_checkpoint  # torch: imported only when we sample
     from mcgen.cli.cmd_model import check_sampling
     from mcgen.generate import evaluation_label, generate, label_index
 
     ck = load_checkpoint(checkpoint)
-    sampler = check_sampling(ck, sampler, steps)
+    sampler, steps = check_sampling(ck, sampler, steps)
     label = evaluation_label(ck, label)
     label_index(ck, label)
     say(f"generating {num_samples} samples from {checkpoint} (label {label or 'none'}, guidance "
@@ -73,7 +73,8 @@ def evaluate_command(
     seed: int = typer.Option(0, "--seed", help="Seeds generation, the baseline split and the bootstrap."),
     bootstrap: int = typer.Option(200, "--bootstrap", min=0, help="Bootstrap resamples for the intervals (0: none)."),
     features: bool = typer.Option(True, "--features/--no-features", help="Learned-feature metrics (FID, KID, precision/recall)."),
-    steps: int = typer.Option(50, "--steps", min=1, help="Sampler steps for --checkpoint sampling."),
+    steps: int | None = typer.Option(None, "--steps", min=1, help="Sampler steps for --checkpoint sampling "
+                                     "(default: 50 for Gaussian models, 25 for masked ones)."),
     sampler: str | None = typer.Option(None, "--sampler", help="With --checkpoint: the sampler (default: the objective's)."),
     temperature: float | None = typer.Option(None, "--temperature", min=0.0, help="With --checkpoint, masked models: block-choice temperature."),
     device: str = typer.Option("auto", "--device", help="Device for --checkpoint sampling: auto, cpu, cuda."),

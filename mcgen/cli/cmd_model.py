@@ -29,19 +29,21 @@ CLEANUP_HELP = ("After sampling, each structure is first lowered onto the ground
 
 SAMPLER_HELP = ("Gaussian models: ddim or ddpm [ddim]; masked models: confidence (surest voxels first) or "
                 "random (any order) [confidence].")
+STEPS_HELP = "Sampler steps (network evaluations). [50 for Gaussian models, 25 for masked ones]"
 TEMPERATURE_HELP = "Masked models: sharpness of the block choice once a voxel is solid (0 = most likely). [1]"
 
 
-def check_sampling(ck, sampler: str | None, num_steps: int) -> str:
-    """The sampler to use for checkpoint ``ck`` (its objective's default when ``None``); a usage
-    error names the valid ones when it does not fit."""
+def check_sampling(ck, sampler: str | None, num_steps: int | None) -> tuple[str, int]:
+    """The sampler and step count to use for checkpoint ``ck`` (its objective's defaults where
+    ``None``); a usage error names the valid samplers when the one given does not fit."""
     obj = ck.objective()
     sampler = sampler or obj.default_sampler
+    num_steps = num_steps or obj.default_steps
     if sampler not in obj.samplers:
         raise UsageError(f"--sampler {sampler} does not fit this {obj.kind} model; choose one of "
                          f"{', '.join(obj.samplers)}")
     obj.check(sampler, num_steps)
-    return sampler
+    return sampler, num_steps
 
 
 def check_cleanup(clean: str) -> None:
@@ -56,7 +58,7 @@ def sample_cmd(
     checkpoint: Path = typer.Option(..., "--checkpoint", "-c", help="Checkpoint file (e.g. outputs/checkpoints/latest.pt)."),
     num_samples: int = typer.Option(16, "--num-samples", "-n", min=1, help="How many structures."),
     sampler: str | None = typer.Option(None, "--sampler", help=SAMPLER_HELP),
-    num_steps: int = typer.Option(50, "--num-steps", min=1, help="Denoising steps."),
+    num_steps: int | None = typer.Option(None, "--num-steps", min=1, help=STEPS_HELP),
     output_dir: Path = typer.Option(Path("generated"), "--output-dir", "-o", help="Where sample_NNNN.json go."),
     seed: int = typer.Option(0, "--seed", help="Base seed; same seed, same samples."),
     label: str | None = typer.Option(None, "--label", help="Class label (conditional models), or 'all' for every class in turn. Default: unconditional."),
@@ -81,7 +83,7 @@ def sample_cmd(
     dev = resolve_device(device)
     label_index(ck, label)
     check_cleanup(clean)
-    sampler = check_sampling(ck, sampler, num_steps)  # before any work
+    sampler, num_steps = check_sampling(ck, sampler, num_steps)  # before any work
     if temperature is not None and ck.objective().kind != "masked":
         raise UsageError("--temperature applies to masked models; this checkpoint is Gaussian")
     say(f"checkpoint {checkpoint} (step {ck.step}, {ck.model_cfg.preset}), {num_samples} samples "

@@ -20,7 +20,7 @@ def train_cmd(
     out_dir: Path = typer.Option(None, "--out", help="Output folder for checkpoints, samples, logs. [outputs/]"),
     model_size: str = typer.Option(None, "--model-size", help="tiny, small, base or large. [small]"),
     patch_size: int = typer.Option(None, "--patch-size", help="Patch edge 2, 4 or 8. [preset's]"),
-    objective: str = typer.Option(None, "--objective", help="gaussian (continuous diffusion over block embeddings) or masked (absorbing-state diffusion over block tokens); a resumed run keeps its checkpoint's. [gaussian]"),
+    objective: str = typer.Option(None, "--objective", help="masked (absorbing-state diffusion over block tokens) or gaussian (continuous diffusion over block embeddings); a resumed run keeps its checkpoint's. [masked]"),
     mask_schedule: str = typer.Option(None, "--mask-schedule", help="Masked objective: masking rate cosine or linear. [cosine]"),
     mask_weighting: str = typer.Option(None, "--mask-weighting", help="Masked objective: loss weight flat (mean over masked voxels), bounded or elbo. [flat]"),
     epochs: int = typer.Option(None, "--epochs", help="Passes over the dataset. [50]"),

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import typer
 
-from mcgen.cli.cmd_model import CLEANUP_HELP, SAMPLER_HELP, TEMPERATURE_HELP, check_cleanup, check_sampling
+from mcgen.cli.cmd_model import (
+    CLEANUP_HELP, SAMPLER_HELP, STEPS_HELP, TEMPERATURE_HELP, check_cleanup, check_sampling,
+)
 from mcgen.cli.common import out, say
 from mcgen.errors import ConfigError, UsageError
 
@@ -89,7 +91,7 @@ def build_cmd(
     spacing: int = typer.Option(4, "--spacing", min=0, help="Blocks between buildings."),
     label: str | None = typer.Option(None, "--label", help="Class label for a conditional model (e.g. house)."),
     guidance: float | None = typer.Option(None, "--guidance", help="Classifier-free guidance scale."),
-    num_steps: int = typer.Option(50, "--num-steps", min=1, help="Sampler steps."),
+    num_steps: int | None = typer.Option(None, "--num-steps", min=1, help=STEPS_HELP),
     sampler: str | None = typer.Option(None, "--sampler", help=SAMPLER_HELP),
     temperature: float | None = typer.Option(None, "--temperature", min=0.0, help=TEMPERATURE_HELP),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
@@ -117,7 +119,7 @@ def build_cmd(
     from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415
 
     ck = load_checkpoint(checkpoint)
-    sampler = check_sampling(ck, sampler, num_steps)
+    sampler, num_steps = check_sampling(ck, sampler, num_steps)
     say(f"generating {count} building(s) with {checkpoint} ...")
     grids = generate(ck, count, sampler=sampler, num_steps=num_steps, seed=seed, label=label, guidance=guidance,
                      clean=clean, temperature=temperature)
@@ -208,7 +210,7 @@ def _write_schem(write_file, grid, path: Path, version: str) -> None:
 def world_new(
     name: str = typer.Argument(..., help="A name (created under ./worlds/) or a path."),
     flat: bool = typer.Option(True, "--flat/--no-flat", help="A superflat world (the only kind mcgen creates)."),
-    mc_version: str = typer.Option("1.21.3", "--mc-version", help="Minecraft Java release the save is for (1.16.5 ... 1.21.8)."),
+    mc_version: str = typer.Option("1.21.3", "--mc-version", help="Minecraft Java release the save is for (1.16.5 ... 1.21.11)."),
     seed: int | None = typer.Option(None, "--seed", help="World seed (default: random)."),
 ) -> None:
     """Create a flat creative world save that Minecraft opens."""
@@ -234,7 +236,9 @@ def world_info_cmd(
         return
     out(f"world:    {info['path']}  ({info['name']})")
     out(f"version:  {info['version']} (DataVersion {info['data_version']}), generator {info['generator']}")
-    out(f"spawn:    {info['spawn'] if info['spawn'] else 'not set'}")
+    dim = info["spawn_dimension"]
+    where = "" if not info["spawn"] or dim == "minecraft:overworld" else f" in {dim}"
+    out(f"spawn:    {info['spawn'] if info['spawn'] else 'not set'}{where}")
     out(f"in use:   {'yes - the game has it open' if info['locked'] else 'no'}")
     pastes = [e for e in info["log"] if e.get("boxes")]
     out(f"mcgen pasted {sum(len(e['boxes']) for e in pastes)} structure(s):")

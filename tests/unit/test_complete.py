@@ -11,6 +11,7 @@ from mcgen.cli import run
 from mcgen.complete import complete, region_mask
 from mcgen.errors import ConfigError
 from mcgen.files import read_structure
+from mcgen.given import decode_given
 from mcgen.grid import VoxelGrid, save_json
 from tests.model_helpers import random_checkpoint
 
@@ -64,6 +65,7 @@ def test_given_blocks_come_out_bit_identical(checkpoint: Path, how: str) -> None
         region_mask(16, s.size, **kw)
     for g in grids:
         assert g.size == (16, 16, 16) and g.meta["completed"] and g.meta["generated"] == int(free.sum())
+        assert (decode_given(g.meta["given_runs"], g.size) == ~free).all()  # what `mcgen view` marks
         states = np.array(g.palette, dtype=object)[g.blocks]
         given = np.array(s.palette, dtype=object)[s.blocks]
         held = ~free[:10, :6, :9]
