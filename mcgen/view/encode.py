@@ -10,6 +10,11 @@ is shortest, base64-encoded:
 - ``rle``: unsigned LEB128 varints ``value, run_length, value, run_length, ...``.
 
 Noisy early training samples favour ``raw8``; real buildings (mostly air) favour ``rle``.
+
+A structure whose ``meta`` records which cells were given (``given_runs``, see
+:mod:`mcgen.given`) also gets ``given``: the same run lengths, re-ordered to the page's
+``(y, z, x)`` order, with ``given_count`` / ``generated_count`` (non-air blocks of each kind);
+the page can then mark generated blocks apart from given ones.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from mcgen.errors import FormatError
+from mcgen.given import GIVEN_KEY, decode_given, encode_given
 from mcgen.grid import VoxelGrid
 from mcgen.view.shapes import block_alpha, block_shape
 from mcgen.vocab import color_of
@@ -104,8 +110,10 @@ def encode_grid(grid: VoxelGrid, name: str, *, extra: dict[str, Any] | None = No
         "count": g.count(),
         "enc": enc,
         "data": data,
-        "meta": clean_meta(g.meta),
+        "meta": clean_meta({k: v for k, v in g.meta.items() if k != GIVEN_KEY}),
     }
+    if GIVEN_KEY in g.meta:
+        _add_given(rec, g)
     shapes = [block_shape(st) for st in g.palette]
     if any(shapes):
         rec["shapes"] = shapes
@@ -114,6 +122,20 @@ def encode_grid(grid: VoxelGrid, name: str, *, extra: dict[str, Any] | None = No
         rec["alpha"] = alpha
     rec.update(extra or {})
     return rec
+
+
+def _add_given(rec: dict[str, Any], grid: VoxelGrid) -> None:
+    """``given`` runs in the page's ``(y, z, x)`` order and the block counts; a malformed mask is
+    left out and named in the shown meta instead (the page still shows the blocks)."""
+    try:
+        mask = decode_given(grid.meta[GIVEN_KEY], grid.size)
+    except FormatError as exc:
+        rec["meta"][GIVEN_KEY] = f"ignored: {exc}"
+        return
+    rec["given"] = encode_given(mask.transpose(1, 2, 0))  # (X, Y, Z) -> (Y, Z, X), x fastest
+    given_blocks = int(np.count_nonzero(mask & grid.solid))
+    rec["given_count"] = given_blocks
+    rec["generated_count"] = rec["count"] - given_blocks
 
 
 def clean_meta(meta: dict[str, Any], *, max_keys: int = 60, max_chars: int = 400) -> dict[str, Any]:

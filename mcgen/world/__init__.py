@@ -5,7 +5,7 @@ Public API::
     resolve_world(name_or_path) -> Path
     paste(world_path, placements, *, backup=True, dry_run=False, create_chunks=False, ...) -> PasteReport
     surface_y(world_path, x0, z0, x1, z1) -> int | None
-    new_world(path, flat=True, mc_version="1.21.3") -> Path
+    new_world(path, flat=True, mc_version="1.21.3") -> Path   # 1.16.5 ... 1.21.11
     restore(world_path, backup_id=None) -> Backup
     world_info(world_path) -> dict
 
@@ -53,6 +53,7 @@ def world_info(world_path: str | os.PathLike) -> dict[str, Any]:
     return {
         "path": str(world), "name": info.name, "version": info.version_name,
         "data_version": info.data_version, "spawn": list(info.spawn) if info.spawn else None,
+        "spawn_dimension": info.spawn_dimension,
         "generator": info.generator, "locked": is_locked(world), "log": read_log(world),
         "relight_function": (world / "datapacks/mcgen/data/mcgen/function/relight.mcfunction").is_file(),
         "backups": [{"id": b.id, "created": b.created, "reason": b.reason, "files": b.files} for b in list_backups(world)],

@@ -8,7 +8,7 @@ from pathlib import Path
 from mcgen.errors import UsageError
 from mcgen.grid import VoxelGrid
 from mcgen.world.layout import boxes_overlap, footprint_extent, grid_layout
-from mcgen.world.leveldat import read_level_info
+from mcgen.world.leveldat import OVERWORLD_DIM, read_level_info
 from mcgen.world.log import read_log
 from mcgen.world.paste import PasteReport, Placement, paste
 
@@ -19,14 +19,20 @@ def layout_origin(world: Path, sizes: list[tuple[int, int, int]], *, at: tuple[i
                   spacing: int) -> tuple[int, int]:
     """North-west corner of the layout: ``at`` itself, or east of spawn, centred on it in z.
 
+    The spawn is read from either ``level.dat`` layout (``SpawnX/Y/Z`` or 1.21.9+ ``spawn``).
+
     Raises:
-        UsageError: no ``at`` and the save has no spawn point.
+        UsageError: no ``at`` and the save has no spawn point, or (1.21.9+) its spawn is in
+            another dimension than the overworld, where mcgen pastes.
     """
     if at is not None:
         return at[0], at[2]
-    spawn = read_level_info(world).spawn
+    info = read_level_info(world)
+    spawn = info.spawn
     if spawn is None:
         raise UsageError("the world has no spawn point in level.dat; pass --at X Y Z")
+    if info.spawn_dimension != OVERWORLD_DIM:
+        raise UsageError(f"the world spawn is in {info.spawn_dimension}, mcgen builds in the overworld; pass --at X Y Z")
     _, dz = footprint_extent(sizes, spacing)
     return spawn[0] + SPAWN_GAP, spawn[2] - dz // 2
 

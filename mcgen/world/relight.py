@@ -23,7 +23,7 @@ PACK = Path("datapacks") / "mcgen"
 # pack_format by first DataVersion of each range (Minecraft wiki); newer games also read the range.
 _PACK_FORMATS = [(0, 6), (2724, 7), (2860, 8), (2975, 9), (3105, 10), (3337, 12), (3463, 15), (3578, 18),
                  (3698, 26), (3837, 41), (3953, 48), (4080, 57), (4189, 61), (4325, 71), (4435, 80),
-                 (4438, 81), (4554, 88)]
+                 (4438, 81), (4554, 88), (4671, 94)]
 # block entities would be emptied by the toggle, and fluids do not need it
 _SKIP = ("furnace", "smoker", "blast_furnace", "campfire", "soul_campfire", "lava", "beacon", "conduit",
          "respawn_anchor")

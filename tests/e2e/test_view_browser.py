@@ -210,3 +210,23 @@ def test_run_without_samples_and_all_air_structure_load_clean(browser, pages) ->
     assert {enc for enc, _ in recs} >= {"rle", "raw16"}
     assert [browser.execute_script(f"return window.mcgenViewer.decodedCount({i})") for i in range(3)] == [c for _, c in recs]
     assert _problems(browser) == []
+
+
+def test_generated_blocks_are_marked_and_the_toggle_turns_it_off(browser, tmp_path) -> None:
+    from tests.unit.test_view import completed  # noqa: PLC0415
+
+    g, _ = completed(32)
+    save_json(g, tmp_path / "completed.json")
+    save_json(house(16), tmp_path / "plain.json")
+    _open(browser, write_view(tmp_path, tmp_path / "given.html").out)
+    toggle = browser.find_element("id", "given-toggle")
+    assert toggle.is_displayed() and browser.execute_script("return window.mcgenViewer.state().markGen")
+    marked = _canvas_pixels(browser)
+    assert browser.execute_script("return window.mcgenViewer.stats.dimmed") > 0
+    browser.find_element("id", "given-on").click()  # as a user: untick "mark generated blocks"
+    assert browser.execute_script("return window.mcgenViewer.stats.dimmed") == 0
+    changed = (np.abs(_canvas_pixels(browser) - marked).sum(axis=2) > 30).mean()
+    assert changed > 0.02, f"unmarking changed only {changed:.1%} of the canvas"
+    browser.execute_script("window.mcgenViewer.show(1)")  # a structure without a mask: no toggle
+    assert not toggle.is_displayed()
+    assert _problems(browser) == []

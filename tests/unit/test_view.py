@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +15,7 @@ import pytest
 from mcgen.blocks import format_state
 from mcgen.cli import run
 from mcgen.errors import FormatError
+from mcgen.given import GIVEN_KEY, encode_given
 from mcgen.grid import VoxelGrid, save_json, save_npz
 from mcgen.view import detect_kind, gather, render_page, write_view
 from mcgen.view.encode import decode_blocks, encode_grid, varints
@@ -274,3 +278,80 @@ def test_meta_is_made_json_safe(tmp_path: Path) -> None:
     assert json.loads(meta["nested"]) == {"a": [1, 2]}
     page = render_page({"kind": "structure", "title": "t", "source": "s", "notes": [], "structures": [rec]})
     assert "NaN" not in page
+
+
+# --- given / generated blocks (completed structures) ---------------------------------------------
+
+def completed(n: int = 16) -> tuple[VoxelGrid, np.ndarray]:
+    """A house whose lower half was given and whose upper half was generated."""
+    g = house(n)
+    mask = np.zeros(g.size, dtype=bool)
+    mask[:, : n // 2, :] = True
+    g.meta[GIVEN_KEY] = encode_given(mask)
+    return g, mask
+
+
+def test_given_mask_reaches_the_page_in_the_blocks_order() -> None:
+    g, mask = completed()
+    rec = encode_grid(g, "c")
+    x, y, z = g.size
+    flat = np.repeat(np.arange(len(rec["given"])) % 2 == 1, rec["given"])
+    assert np.array_equal(flat.reshape(y, z, x).transpose(2, 0, 1), mask)  # (y, z, x) like decode_blocks
+    assert rec["given_count"] == np.count_nonzero(mask & g.solid) > 0
+    assert rec["given_count"] + rec["generated_count"] == rec["count"] and rec["generated_count"] > 0
+    assert GIVEN_KEY not in rec["meta"] and rec["meta"]["label"] == "house"
+
+
+def test_structures_without_a_mask_encode_as_before() -> None:
+    rec = encode_grid(house(), "h")
+    assert not {"given", "given_count", "generated_count"} & set(rec)
+
+
+def test_a_malformed_mask_is_named_in_the_details_not_fatal(tmp_path: Path) -> None:
+    g = house()
+    g.meta[GIVEN_KEY] = [1, 2, 3]
+    rec = encode_grid(g, "h")
+    assert "given" not in rec and rec["meta"][GIVEN_KEY].startswith("ignored:") and "covers 6 cells" in rec["meta"][GIVEN_KEY]
+    save_json(g, tmp_path / "bad.json")
+    assert write_view(tmp_path / "bad.json", tmp_path / "v.html").structures == 1
+
+
+def test_page_has_the_toggle_hidden_unless_a_structure_has_a_mask(tmp_path: Path) -> None:
+    g, _ = completed()
+    save_json(g, tmp_path / "c.json")
+    page = render_page(gather(tmp_path / "c.json"))
+    assert re.search(r'<label[^>]*id="given-toggle"[^>]*hidden', page)  # shown by the script per structure
+    assert re.search(r'<input type="checkbox" id="given-on" checked>\s*mark generated blocks', page)
+    blob = re.search(r'<script id="mcgen-data" type="application/json">(.*?)</script>', page, re.S).group(1)
+    assert json.loads(blob)["structures"][0]["given"] == encode_grid(g, "c")["given"]
+
+
+def test_page_script_dims_exactly_the_given_blocks() -> None:
+    """Runs the page's own mesher (gl.js) in node: marking changes colours only, of given blocks only."""
+    node = shutil.which("node")
+    if not node:
+        pytest.skip("node is not installed")
+    g, mask = completed()
+    rec = encode_grid(g, "c")
+    gl = (resources.files("mcgen.view") / "assets" / "gl.js").read_text(encoding="utf-8")
+    script = gl + """
+const rec = JSON.parse(process.argv[1]);
+const vox = MC.decode(rec), given = MC.decodeGiven(rec);
+const plain = MC.buildMesh(rec, vox, 1 << 20, true), marked = MC.buildMesh(rec, vox, 1 << 20, true, given);
+const a = new Uint8Array(plain.buffer, 0, plain.vertices * 20), b = new Uint8Array(marked.buffer, 0, marked.vertices * 20);
+let geometry = true, changed = 0;
+for (let v = 0; v < plain.vertices; v++) {
+  const o = v * 20;
+  for (let k = 0; k < 20; k++) if ((k < 12 || k > 14) && a[o + k] !== b[o + k]) geometry = false;
+  if (a[o + 12] !== b[o + 12] || a[o + 13] !== b[o + 13] || a[o + 14] !== b[o + 14]) changed++;
+}
+let cells = 0;
+for (let i = 0; i < given.length; i++) cells += given[i];
+console.log(JSON.stringify({cells, dimmed: marked.dimmed, plainDimmed: plain.dimmed, same: plain.vertices === marked.vertices,
+  geometry, changed, none: MC.decodeGiven({size: rec.size, name: "x"}) === null}));
+"""
+    done = subprocess.run([node, "-e", script, json.dumps(rec)], capture_output=True, text=True, timeout=120, check=True)
+    res = json.loads(done.stdout)
+    assert res["cells"] == int(mask.sum()) and res["none"]
+    assert res["dimmed"] == rec["given_count"] and res["plainDimmed"] == 0
+    assert res["same"] and res["geometry"] and res["changed"] > 0

@@ -9,7 +9,10 @@
   const S = data.structures, T = data.training || null;
   const voxCache = new Map();
   const vox = (i) => { if (!voxCache.has(i)) voxCache.set(i, MC.decode(S[i])); return voxCache.get(i); };
-  const st = { cur: -1, sliceOn: false, sliceY: 0, step: 0, slot: 0, hover: null, playing: null };
+  // Which cells were given (completed structures only; null for the rest).
+  const givenCache = new Map();
+  const givenOf = (i) => { if (!givenCache.has(i)) givenCache.set(i, MC.decodeGiven(S[i])); return givenCache.get(i); };
+  const st = { cur: -1, sliceOn: false, sliceY: 0, step: 0, slot: 0, hover: null, playing: null, markGen: true };
 
   // --- main view ----------------------------------------------------------------------------
   const canvas = $("view"), cam = new MC.Camera();
@@ -51,11 +54,11 @@
   function rebuild() {
     if (!R || st.cur < 0) return;
     const t0 = performance.now();
-    mesh = MC.buildMesh(S[st.cur], vox(st.cur), cutY(), true);
+    mesh = MC.buildMesh(S[st.cur], vox(st.cur), cutY(), true, st.markGen ? givenOf(st.cur) : null);
     R.upload(mesh);
     drawNow();
     R.sync();
-    api.stats = { renderMs: performance.now() - t0, faces: mesh.faces, vertices: mesh.vertices, index: st.cur };
+    api.stats = { renderMs: performance.now() - t0, faces: mesh.faces, vertices: mesh.vertices, index: st.cur, dimmed: mesh.dimmed };
     $("empty").hidden = S[st.cur].count > 0;
   }
 
@@ -70,6 +73,7 @@
     if (st.sliceY > rec.size[1] - 1 || !st.sliceOn) st.sliceY = Math.max(0, Math.floor(rec.size[1] / 2));
     sl.value = st.sliceY;
     sliceLabel();
+    $("given-toggle").hidden = !rec.given;
     rebuild();
     info(rec);
     for (const el of document.querySelectorAll(".thumb[data-i]")) el.classList.toggle("sel", +el.dataset.i === i);
@@ -113,6 +117,8 @@
     el("div", "state", br < 0 ? state : state.slice(0, br), tip);
     if (br >= 0) el("div", "props", state.slice(br + 1, -1).split(",").join("  "), tip);
     el("div", "xyz", `x ${hit.x}  y ${hit.y}  z ${hit.z}`, tip);
+    const given = givenOf(st.cur);
+    if (given) el("div", "origin", given[(hit.y * Z + hit.z) * X + hit.x] ? "given" : "generated", tip);
     tip.hidden = false;
     const left = Math.min(x + 16, r.width - tip.offsetWidth - 6);
     tip.style.left = left + "px"; tip.style.top = Math.min(y + 16, r.height - tip.offsetHeight - 6) + "px";
@@ -133,6 +139,10 @@
   });
   $("slice").addEventListener("input", (e) => { st.sliceY = +e.target.value; sliceLabel(); rebuild(); });
 
+  // --- given / generated ----------------------------------------------------------------------
+  function markGenerated(on) { st.markGen = !!on; $("given-on").checked = st.markGen; rebuild(); }
+  $("given-on").addEventListener("change", (e) => markGenerated(e.target.checked));
+
   // --- details panel --------------------------------------------------------------------------
   function info(rec) {
     const label = rec.meta && rec.meta.label;
@@ -144,6 +154,7 @@
     row("name", rec.name);
     row("size", rec.size.join(" × "));
     row("blocks", String(rec.count));
+    if (rec.given) row("given / generated", `${rec.given_count} / ${rec.generated_count} blocks`);
     for (const [k, v] of Object.entries(rec.meta || {})) row(k, typeof v === "object" ? JSON.stringify(v) : String(v));
     const counts = new Map(), v = vox(st.cur);
     for (let i = 0; i < v.length; i++) if (v[i]) counts.set(v[i], (counts.get(v[i]) || 0) + 1);
@@ -294,7 +305,8 @@
 
   api.show = (i) => show(i, false);
   api.setStep = (k) => setStep(k);
-  api.state = () => ({ cur: st.cur, step: st.step, slot: st.slot, sliceOn: st.sliceOn, sliceY: st.sliceY });
+  api.state = () => ({ cur: st.cur, step: st.step, slot: st.slot, sliceOn: st.sliceOn, sliceY: st.sliceY, markGen: st.markGen });
+  api.markGenerated = (on) => markGenerated(on);
   // Time to build the buffer and draw structure i once (ms), measured in the page.
   api.timeRender = (i) => { show(i, false); return api.stats.renderMs; };
   api.thumbsPending = () => queue.length;

@@ -22,6 +22,28 @@ MC.decode = function (rec) {
   return out;
 };
 
+// The given-cells mask of a structure (rec.given: run lengths in (y, z, x) order, alternating
+// generated / given, generated first) as one byte per cell; null when the structure has none.
+MC.decodeGiven = function (rec) {
+  if (!rec.given) return null;
+  const [X, Y, Z] = rec.size, n = X * Y * Z, out = new Uint8Array(n);
+  let pos = 0;
+  for (let k = 0; k < rec.given.length; k++) {
+    if (k & 1) out.fill(1, pos, pos + rec.given[k]);
+    pos += rec.given[k];
+  }
+  if (pos !== n) throw new Error("structure " + rec.name + ": given mask covers " + pos + " cells, expected " + n);
+  return out;
+};
+
+// Colour of a given block while generated ones are marked: greyed and darkened, so that the
+// generated blocks (drawn as always) stand out.
+MC.dimmed = function (rgb) {
+  const grey = 0.3 * rgb[0] + 0.59 * rgb[1] + 0.11 * rgb[2];
+  for (let k = 0; k < 3; k++) rgb[k] = (0.3 * rgb[k] + 0.7 * grey) * 0.5 + 30;
+  return rgb;
+};
+
 // Bounding box [lo, hi] of the solid cells (cell corners), or null when all air.
 MC.bounds = function (rec, vox) {
   const [X, Y, Z] = rec.size, lo = [X, Y, Z], hi = [0, 0, 0];
@@ -55,8 +77,9 @@ const FACES = [[0, 1], [0, -1], [1, 1], [1, -1], [2, 1], [2, -1]].map(([a, s]) =
 // Build the vertex buffers for one structure: full cubes emit only faces between a solid and an
 // empty cell; blocks with a shape (slabs, panes, ...) emit their boxes; see-through blocks
 // (glass, water) go to a second buffer drawn blended after the opaque one.
+// `given` (optional, MC.decodeGiven): draw given blocks dimmed so the generated ones stand out.
 // Vertex (20 bytes): float32 x, y, z | uint8 r, g, b, ao | uint8 nx+1, ny+1, nz+1, corner.
-MC.buildMesh = function (rec, vox, cutY, withGround) {
+MC.buildMesh = function (rec, vox, cutY, withGround, given) {
   const [X, Y, Z] = rec.size, top = Math.min(Y - 1, cutY), shapes = rec.shapes || [], alpha = rec.alpha || [];
   const cols = rec.colors.map(MC.hexRGB);
   const at = (x, y, z) => (x < 0 || y < 0 || z < 0 || x >= X || y > top || z >= Z ? 0 : vox[(y * Z + z) * X + x]);
@@ -73,6 +96,7 @@ MC.buildMesh = function (rec, vox, cutY, withGround) {
   const ground = withGround ? MC.groundTiles(rec.size) : 0;
   const m = new MC.MeshWriter((faces + ground) * 6), t = new MC.MeshWriter(tfaces * 6);
   const tint = [0, 0, 0];
+  let dimmed = 0;
   for (let y = 0; y <= top; y++) for (let z = 0; z < Z; z++) for (let x = 0; x < X; x++) {
     const id = vox[(y * Z + z) * X + x];
     if (id === 0) continue;
@@ -81,13 +105,14 @@ MC.buildMesh = function (rec, vox, cutY, withGround) {
     const h = ((x * 73856093) ^ (y * 19349663) ^ (z * 83492791)) >>> 0;
     const j = 0.93 + 0.07 * ((h % 1000) / 1000);
     for (let k = 0; k < 3; k++) tint[k] = Math.min(255, base[k] * j);
+    if (given && given[(y * Z + z) * X + x]) { MC.dimmed(tint); dimmed++; }
     // See-through cubes also hide the faces between two blocks of the same kind.
     const hides = clear(id) ? (a, b, c) => solid(a, b, c) || at(a, b, c) === id : solid;
     if (shapes[id]) MC.shapeFaces(w, x, y, z, shapes[id], tint, solid);
     else MC.cubeFaces(w, x, y, z, tint, solid, hides);
   }
   if (withGround) MC.groundQuads(rec, solid, m);
-  return { buffer: m.buf, vertices: m.v, tbuffer: t.buf, tvertices: t.v, faces: (m.v + t.v) / 6 - ground };
+  return { buffer: m.buf, vertices: m.v, tbuffer: t.buf, tvertices: t.v, faces: (m.v + t.v) / 6 - ground, dimmed };
 };
 
 MC.MeshWriter = class {
