@@ -234,7 +234,7 @@ class MaskedObjective:
                 est = probs @ table  # (n, N, P, d)
             raw_draws = torch.stack([torch.rand(3 * n_tok * p3 + 1, generator=gen) for gen in gens]).to(device)
             draws = raw_draws[:, 1:].view(n, 3, n_tok, p3)
-            cand, conf = _candidates(probs, draws[:, 0], draws[:, 1], temp)
+            cand, conf = _candidates(probs, draws[:, 0], draws[:, 1], temp, masked)
             left = (free.double() * mask_rate(self.cfg.schedule, t_next)).floor().long() if i < num_steps - 1 \
                 else torch.zeros_like(free)
             reveal = _choose(masked, left, draws[:, 2], conf, sampler, t, cand > 0, 1.0 - probs[..., 0],
@@ -245,24 +245,31 @@ class MaskedObjective:
         return raw.from_tokens(states).squeeze(-1)  # (n, X, Y, Z)
 
 
-def _candidates(probs: torch.Tensor, u_occ: torch.Tensor, u_mat: torch.Tensor,
-                temperature: float) -> tuple[torch.Tensor, torch.Tensor]:
+def _candidates(probs: torch.Tensor, u_occ: torch.Tensor, u_mat: torch.Tensor, temperature: float,
+                masked: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Occupancy first, material second: per voxel a candidate block and the probability of its
-    occupancy decision. probs (n, N, P, V), uniforms (n, N, P) -> long (n, N, P), float (n, N, P)."""
+    occupancy decision. probs (n, N, P, V), uniforms (n, N, P) -> long (n, N, P), float (n, N, P).
+
+    The block is drawn only where it is needed: solid candidates (of the ``masked`` voxels, when
+    given), a few percent of the grid on sparse data; elsewhere the candidate is air (0).
+    """
     p_air = probs[..., 0]
     p_solid = 1.0 - p_air
     if temperature != 1:  # sharpen the occupancy odds too: p^(1/T) / (p^(1/T) + (1-p)^(1/T))
         p_solid = _sharpen(p_solid, temperature)
     solid = u_occ < p_solid
-    mat = probs[..., 1:]
+    if masked is not None:
+        solid &= masked
+    mat = probs[solid][:, 1:]  # (S, V - 1): the solid candidates only
     if temperature == 0:
         pick = mat.argmax(dim=-1)
     else:
         w = mat if temperature == 1 else mat.clamp_min(1e-30).pow(1.0 / temperature)
         cdf = w.cumsum(dim=-1)
-        target = u_mat.unsqueeze(-1) * cdf[..., -1:]
-        pick = (cdf < target).sum(dim=-1).clamp(max=mat.shape[-1] - 1)
-    cand = torch.where(solid, pick + 1, torch.zeros_like(pick))
+        target = (u_mat[solid] * cdf[:, -1]).unsqueeze(-1)
+        pick = torch.searchsorted(cdf, target, right=True).squeeze(-1).clamp(max=mat.shape[-1] - 1)
+    cand = torch.zeros_like(solid, dtype=torch.long)
+    cand[solid] = pick + 1
     conf = torch.where(solid, 1.0 - p_air, p_air)
     return cand, conf
 
@@ -309,10 +316,14 @@ def _choose(masked: torch.Tensor, left: torch.Tensor, u: torch.Tensor, conf: tor
 
 
 def _top(score: torch.Tensor, allowed: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    """The ``k`` (n,) highest-scoring ``allowed`` entries of each sample (n, ...) as a mask."""
+    """The ``k`` (n,) highest-scoring ``allowed`` entries of each sample (n, ...) as a mask
+    (``k`` must not exceed the number of allowed entries)."""
     n = score.shape[0]
+    kmax = int(k.max()) if k.numel() else 0
+    out = torch.zeros(n, score[0].numel(), dtype=torch.bool, device=score.device)
+    if kmax == 0:
+        return out.view_as(allowed)
     flat = torch.where(allowed, score, torch.full_like(score, -math.inf)).view(n, -1)
-    order = flat.argsort(dim=1, descending=True)
-    rank = torch.empty_like(order)
-    rank.scatter_(1, order, torch.arange(order.shape[1], device=order.device).expand_as(order))
-    return (rank < k.view(-1, 1)).view_as(allowed) & allowed
+    idx = flat.topk(kmax, dim=1).indices  # (n, kmax), best first
+    out.scatter_(1, idx, torch.arange(kmax, device=score.device).unsqueeze(0) < k.view(-1, 1))
+    return out.view_as(allowed) & allowed

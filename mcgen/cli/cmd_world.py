@@ -8,9 +8,7 @@ from pathlib import Path
 
 import typer
 
-from mcgen.cli.cmd_model import (
-    CLEANUP_HELP, SAMPLER_HELP, STEPS_HELP, TEMPERATURE_HELP, check_cleanup, check_sampling,
-)
+from mcgen.cli.cmd_model import CLEANUP_HELP, SAMPLER_HELP, STEPS_HELP, TEMPERATURE_HELP, check_cleanup
 from mcgen.cli.common import out, say
 from mcgen.errors import ConfigError, UsageError
 
@@ -116,13 +114,12 @@ def build_cmd(
         from mcgen.generate import generate  # noqa: PLC0415 - torch, only for this command
     except ImportError as exc:
         raise ConfigError(f"generation is not available in this install: {exc}") from exc
-    from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415
-
-    ck = load_checkpoint(checkpoint)
-    sampler, num_steps = check_sampling(ck, sampler, num_steps)
     say(f"generating {count} building(s) with {checkpoint} ...")
-    grids = generate(ck, count, sampler=sampler, num_steps=num_steps, seed=seed, label=label, guidance=guidance,
-                     clean=clean, temperature=temperature)
+    # generate() checks --sampler / --num-steps against the checkpoint's objective and fills its defaults
+    grids = generate(checkpoint, count, sampler=sampler, num_steps=num_steps, seed=seed, label=label,
+                     guidance=guidance, clean=clean, temperature=temperature)
+    sampler = grids[0].meta.get("sampler", sampler) if grids else sampler
+    num_steps = grids[0].meta.get("steps", num_steps) if grids else num_steps
     names = [f"building_{i}" for i in range(len(grids))]
     if datapack:
         install_datapack(world, grids, names, dry_run=dry_run)

@@ -142,7 +142,11 @@ class _Runner:
         """Set this process up like a worker, and start the pool when there is more than one worker."""
         _init(*self.init_args)
         if self.workers > 1:
-            ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+            # Not "fork": a fork of a process whose threads hold locks (torch's / OpenMP's pools, once torch
+            # was imported, as in the test suite) can hang the worker forever (seen: a world-box import in
+            # the full test run). A fork server starts clean, once.
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
             self.pool = ctx.Pool(self.workers, initializer=_init, initargs=self.init_args)
         return self
 

@@ -164,13 +164,13 @@ def test_final_decode_is_argmax_of_last_logits() -> None:
 
 
 def test_guidance_mixes_conditional_and_null_logits() -> None:
-    model, diffusion = _tiny(num_labels=3), GaussianDiffusion(DiffusionConfig())
+    model = _tiny(num_labels=3)
     x = torch.randn(2, 16, 16, 16, model.cfg.embed_dim, generator=torch.Generator().manual_seed(0))
     t = torch.tensor([500, 500])
     labels = torch.tensor([1, 2])
     with torch.no_grad():
-        cond = diffusion.model_logits(model, x, t, labels)
-        null = diffusion.model_logits(model, x, t, torch.tensor([3, 3]))
+        cond = model(x, t, labels)
+        null = model(x, t, torch.tensor([3, 3]))
         den = ModelDenoiser(model, labels, guidance=2.5)
         den(x, t)
     assert not torch.allclose(cond, null)

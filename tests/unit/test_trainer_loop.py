@@ -111,18 +111,18 @@ def test_interrupt_writes_a_loadable_checkpoint(micro_model, dataset, tmp_path):
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(micro_model, dataset, tmp_path, monkeypatch):
-    import trainer.loop as loop
+    from mcgen.masked import MaskedObjective
 
     out = tmp_path / "out"
-    real = loop.training_loss
+    real = MaskedObjective.loss
     calls = {"n": 0}
 
-    def poisoned(*a, **kw):
+    def poisoned(self, *a, **kw):
         calls["n"] += 1
-        loss = real(*a, **kw)
+        loss = real(self, *a, **kw)
         return loss * float("nan") if calls["n"] > 3 else loss
 
-    monkeypatch.setattr(loop, "training_loss", poisoned)
+    monkeypatch.setattr(MaskedObjective, "loss", poisoned)
     with pytest.raises(TrainingDiverged, match="NaN or infinite at step 4.*last good checkpoint"):
         train(_cfg(dataset, out, max_steps=10, ckpt_every=2, log_every=3), progress=False)
     ck = load_checkpoint(out / "checkpoints" / "latest.pt")
