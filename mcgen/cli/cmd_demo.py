@@ -146,8 +146,8 @@ def _copy_pictures(out_dir: Path, runs: Path, gen: Path) -> None:
 def _summary(out_dir: Path, world_path: Path, t: dict[str, float]) -> None:
     total = sum(t.values())
     say("\n== done in " + f"{total:.0f} s (" + ", ".join(f"{k} {v:.0f} s" for k, v in t.items()) + ")")
-    out(f"progress picture : {out_dir / 'progress.png'}   (samples during training, noise -> buildings)")
-    out(f"samples          : {out_dir / 'samples.png'}   and {out_dir / 'generated'}/*.json")
+    out(f"progress picture : {out_dir / 'progress.png'}   (samples during training)")
+    out(f"samples          : {out_dir / 'samples.png'}   and {out_dir / 'generated'}/*.json   (raw model output)")
     out(f"3-D viewer       : {out_dir / 'view.html'}   (open it in a browser)")
     out(f"schematics       : {out_dir / 'schematics'}/*.schem   (WorldEdit: //schem load, //paste)")
     out(f"world            : {world_path}   (copy it into your Minecraft saves folder; /tp commands in {out_dir / 'build'}/build.json)")
