@@ -3,7 +3,7 @@
     python benchmarks/train_speed.py [--device cpu] [--presets tiny small] [--patch 4] [--batch 8]
                                      [--steps 6] [--threads N] [--amp auto] [--sample] [--quick]
 
-Each optimizer step is the trainer's own (``trainer.loop._Run.train_step``: augmentation, label
+Each optimizer step is the trainer's own (``trainer.loop.TrainRun.train_step``: augmentation, label
 dropout, self-conditioning, AdamW, clipping, EMA) on a synthetic dataset. FLOPs are counted with
 ``torch.utils.flop_counter.FlopCounterMode`` over the very steps that are timed (the per-step
 draws are seeded by the step index, so the counted pass does the same work): matrix products and
@@ -34,7 +34,7 @@ from machine import describe_machine, machine_line  # noqa: E402
 from mcgen.cli import run as mcgen_run  # noqa: E402
 from trainer import dist  # noqa: E402
 from trainer.config import TrainConfig  # noqa: E402
-from trainer.loop import _Run  # noqa: E402
+from trainer.loop import TrainRun  # noqa: E402
 
 
 def _sync(device: torch.device) -> None:
@@ -75,7 +75,7 @@ def bench_train(preset: str, args: argparse.Namespace, data: Path, device: torch
     cfg = TrainConfig(data=str(data), out=tempfile.mkdtemp(prefix="mcgen-speed-"), model_size=preset,
                       patch_size=patch or None, batch_size=batch, max_steps=10**6, sample_every=0, ckpt_every=0,
                       device=str(device), amp=args.amp, compile=args.compile, objective=objective)
-    run = _Run(cfg, dist.DistInfo(), device, False)
+    run = TrainRun(cfg, dist.DistInfo(), device, False)
     for s in range(args.warmup):
         run.train_step(s)
     first = args.warmup
@@ -98,7 +98,7 @@ def bench_train(preset: str, args: argparse.Namespace, data: Path, device: torch
             "flop_s": flops / seconds, "run": run}
 
 
-def bench_sample(run: _Run, n: int, steps: int, device: torch.device) -> float:
+def bench_sample(run: TrainRun, n: int, steps: int, device: torch.device) -> float:
     """Samples/s of the objective's default sampler with ``steps`` steps from the EMA model, ``n`` at a time."""
     obj = run.objective
 

@@ -159,7 +159,7 @@ def unwrap(model: torch.nn.Module) -> torch.nn.Module:
     return getattr(raw, "module", raw)
 
 
-def _rand_on(generator: torch.Generator | None, device: torch.device, fn, *args, **kw) -> torch.Tensor:
+def rand_on(generator: torch.Generator | None, device: torch.device, fn, *args, **kw) -> torch.Tensor:
     """Draw with ``generator`` on its own device, then move (so a CPU generator works for CUDA)."""
     gdev = generator.device if generator is not None else device
     return fn(*args, generator=generator, device=gdev, **kw).to(device)
@@ -175,7 +175,7 @@ def self_cond_rows(batch: int, prob: float, generator: torch.Generator | None, d
     k = batch * prob
     frac = k - math.floor(k)
     if frac > 1e-9:
-        k += float(_rand_on(generator, device, torch.rand, ()))  # exact rounding in expectation
+        k += float(rand_on(generator, device, torch.rand, ()))  # exact rounding in expectation
     return min(batch, int(math.floor(k)))
 
 
@@ -210,8 +210,8 @@ def training_loss(
     device, b = x0_blocks.device, x0_blocks.shape[0]
     blocks = raw.to_tokens(x0_blocks)  # (B, N, p^3) long
     x0 = raw.codec.encode(blocks).flatten(2)  # (B, N, p^3 d)
-    t = _rand_on(generator, device, torch.randint, 0, diffusion.num_timesteps, (b,))
-    eps = _rand_on(generator, device, torch.randn, x0.shape, dtype=x0.dtype)
+    t = rand_on(generator, device, torch.randint, 0, diffusion.num_timesteps, (b,))
+    eps = rand_on(generator, device, torch.randn, x0.shape, dtype=x0.dtype)
     x_t = diffusion.q_sample(x0, t, eps)
     self_cond = None
     if raw.cfg.self_condition:

@@ -32,14 +32,16 @@ it does not depend on the batch it ran in.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
 
 from mcgen.config import dataclass_from_dict
-from mcgen.diffusion import _rand_on, self_cond_rows, unwrap
+from mcgen.diffusion import rand_on, self_cond_rows, unwrap
 from mcgen.errors import ConfigError
+from mcgen.sampling import guided_features, run_sampler
 
 MASK_SCHEDULES = ("cosine", "linear")
 WEIGHTINGS = ("flat", "bounded", "elbo")
@@ -128,10 +130,10 @@ class MaskedObjective:
         device, b = blocks.device, blocks.shape[0]
         v = raw.cfg.vocab_size
         x0 = raw.to_tokens(blocks)  # (B, N, P) long
-        u = _rand_on(generator, device, torch.rand, ())
+        u = rand_on(generator, device, torch.rand, ())
         t = cfg.min_t + (1 - cfg.min_t) * ((u + torch.arange(b, device=device) / b) % 1.0)  # (B,) stratified
         m = mask_rate(cfg.schedule, t)  # (B,)
-        masked = _rand_on(generator, device, torch.rand, x0.shape) < m.view(-1, 1, 1)  # (B, N, P)
+        masked = rand_on(generator, device, torch.rand, x0.shape) < m.view(-1, 1, 1)  # (B, N, P)
         states = torch.where(masked, torch.full_like(x0, v), x0)
         tt = t * T_SCALE
         self_cond = None
@@ -181,7 +183,7 @@ class MaskedObjective:
             seed: sample ``i`` uses ``seed + i``.
             labels: (n,) label indices or ``None``.
             guidance: classifier-free guidance scale.
-            temperature: sharpening of the material choice (``None`` = 1; 0 = most likely block).
+            temperature: sharpening of the occupancy and block choices (``None`` = 1; 0 = most likely).
             known: (n, X, Y, Z) blocks to hold, -1 = free.
             device: where to run (default: the model's).
             progress: ``callable(step, num_steps)``.
@@ -189,60 +191,74 @@ class MaskedObjective:
         Raises:
             ConfigError: bad sampler, steps, temperature or shapes; a Gaussian model.
         """
-        from mcgen.sampling import guided_features  # noqa: PLC0415 - sampling imports this module's users
-
         self.check(sampler, num_steps)
         raw = unwrap(model)
-        mcfg = raw.cfg
-        if not mcfg.mask_token:
+        if not raw.cfg.mask_token:
             raise ConfigError("this model was trained with the Gaussian objective, not the masked one")
         temp = 1.0 if temperature is None else float(temperature)
         if not temp >= 0:
             raise ConfigError(f"temperature must be >= 0, got {temperature}")
         device = torch.device(device) if device is not None else next(model.parameters()).device
-        v, g, d = mcfg.vocab_size, mcfg.grid_size, mcfg.embed_dim
         if labels is not None:
             labels = torch.as_tensor(labels, dtype=torch.long, device=device)
             if labels.shape != (n,):
                 raise ConfigError(f"labels must have shape ({n},), got {tuple(labels.shape)}")
-        n_tok, p3 = mcfg.tokens, mcfg.patch_size**3
-        states = torch.full((n, n_tok, p3), v, dtype=torch.long, device=device)
-        if known is not None:
-            known = torch.as_tensor(known, device=device).long()
-            if known.shape != (n, g, g, g):
-                raise ConfigError(f"known must have shape ({n}, {g}, {g}, {g}), got {tuple(known.shape)}")
-            k_tok = raw.to_tokens(known)
-            states = torch.where(k_tok >= 0, k_tok.clamp(max=v - 1), states)
+        states = _start_states(raw, n, known, device)
+        steps = self.unmask_steps(model, states, sampler=sampler, num_steps=num_steps, seed=seed, labels=labels,
+                                  guidance=guidance, temperature=temp)
+        return raw.from_tokens(run_sampler(steps, progress, num_steps)).squeeze(-1)  # (n, X, Y, Z)
+
+    def unmask_steps(self, model: torch.nn.Module, states: torch.Tensor, *, sampler: str, num_steps: int,
+                     seed: int, labels: torch.Tensor | None, guidance: float, temperature: float
+                     ) -> Iterator[tuple[int, torch.Tensor]]:
+        """The stepper behind :meth:`sample`: token-layout states (n, N, P) in 0..V (V = ``[MASK]``,
+        anything else is held), yielding ``(i, states)`` after step ``i``; the last has no mask left."""
+        raw = unwrap(model)
+        n, v = states.shape[0], raw.cfg.vocab_size
         free = (states == v).flatten(1).sum(1)  # (n,)
         gens = [torch.Generator().manual_seed(seed + i) for i in range(n)]
         table = raw.codec.embedding().float()  # (V, d)
-        autocast = device.type == "cuda"
-        est = None
+        autocast, est = states.device.type == "cuda", None
         for i in range(num_steps):
-            t = 1.0 - i / num_steps
-            t_next = 1.0 - (i + 1) / num_steps
+            t, t_next = 1.0 - i / num_steps, 1.0 - (i + 1) / num_steps
             masked = states == v  # (n, N, P)
             sc = None
-            if mcfg.self_condition:
-                sc = table[states.clamp(max=v - 1)]  # (n, N, P, d): exact where revealed
+            if raw.cfg.self_condition:  # exact embedding where revealed, the last estimate where masked
+                sc = table[states.clamp(max=v - 1)]  # (n, N, P, d)
                 sc = torch.where(masked.unsqueeze(-1), est if est is not None else 0.0, sc).flatten(2)
-            tt = torch.full((n,), t * T_SCALE, device=device)
+            tt = torch.full((n,), t * T_SCALE, device=states.device)
             h = guided_features(model, states, tt, labels, sc, guidance, autocast)  # (n, N, H)
-            logits = raw.head_logits(h).float().view(n, n_tok, p3, v)
-            probs = torch.softmax(logits, dim=-1)  # (n, N, P, V)
-            if mcfg.self_condition:
+            probs = torch.softmax(raw.head_logits(h).float().view(*states.shape, v), dim=-1)  # (n, N, P, V)
+            if raw.cfg.self_condition:
                 est = probs @ table  # (n, N, P, d)
-            raw_draws = torch.stack([torch.rand(3 * n_tok * p3 + 1, generator=gen) for gen in gens]).to(device)
-            draws = raw_draws[:, 1:].view(n, 3, n_tok, p3)
-            cand, conf = _candidates(probs, draws[:, 0], draws[:, 1], temp, masked)
+            raw_draws = torch.stack([torch.rand(3 * states[0].numel() + 1, generator=gen) for gen in gens])
+            raw_draws = raw_draws.to(states.device)
+            draws = raw_draws[:, 1:].view(n, 3, *states.shape[1:])  # (n, 3, N, P)
+            cand, conf = _candidates(probs, draws[:, 0], draws[:, 1], temperature, masked)
             left = (free.double() * mask_rate(self.cfg.schedule, t_next)).floor().long() if i < num_steps - 1 \
                 else torch.zeros_like(free)
             reveal = _choose(masked, left, draws[:, 2], conf, sampler, t, cand > 0, 1.0 - probs[..., 0],
                              raw_draws[:, 0])
             states = torch.where(reveal, cand, states)
-            if progress is not None:
-                progress(i + 1, num_steps)
-        return raw.from_tokens(states).squeeze(-1)  # (n, X, Y, Z)
+            yield i, states
+
+
+def _start_states(raw: torch.nn.Module, n: int, known: torch.Tensor | None, device: torch.device) -> torch.Tensor:
+    """All ``[MASK]`` (n, N, P), with ``known`` (n, X, Y, Z) blocks (>= 0) held in place.
+
+    Raises:
+        ConfigError: ``known`` has the wrong shape.
+    """
+    cfg = raw.cfg
+    v, g = cfg.vocab_size, cfg.grid_size
+    states = torch.full((n, cfg.tokens, cfg.patch_size**3), v, dtype=torch.long, device=device)
+    if known is None:
+        return states
+    known = torch.as_tensor(known, device=device).long()
+    if known.shape != (n, g, g, g):
+        raise ConfigError(f"known must have shape ({n}, {g}, {g}, {g}), got {tuple(known.shape)}")
+    k_tok = raw.to_tokens(known)  # (n, N, P)
+    return torch.where(k_tok >= 0, k_tok.clamp(max=v - 1), states)
 
 
 def _candidates(probs: torch.Tensor, u_occ: torch.Tensor, u_mat: torch.Tensor, temperature: float,

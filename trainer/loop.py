@@ -71,12 +71,12 @@ def train(cfg: TrainConfig, progress: bool = True) -> dict[str, Any]:
     device = dist.resolve_device(cfg.device, info)
     dist.init(info, device)
     try:
-        return _Run(cfg, info, device, progress).run()
+        return TrainRun(cfg, info, device, progress).run()
     finally:
         dist.shutdown()
 
 
-class _Run:
+class TrainRun:
     """One training run's state (kept on an object so the loop body stays small)."""
 
     def __init__(self, cfg: TrainConfig, info: dist.DistInfo, device: torch.device, progress: bool) -> None:

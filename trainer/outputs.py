@@ -21,7 +21,7 @@ from trainer.previews import write_loss_plot, write_progress_sheet, write_step_s
 from trainer.state import pack_train_state, prune, publish_latest, step_path
 
 if TYPE_CHECKING:
-    from trainer.loop import _Run
+    from trainer.loop import TrainRun
 
 _SAMPLE_FILE = re.compile(r"^step_(\d{6,})(?:_sample_\d+\.json|\.png)$")
 _SAMPLE_SEED_OFFSET = 1_000_003  # preview noise differs from training draws but is fixed across steps
@@ -30,7 +30,7 @@ _SAMPLE_SEED_OFFSET = 1_000_003  # preview noise differs from training draws but
 class Outputs:
     """Writes a run's files; reads the run's state through ``run``."""
 
-    def __init__(self, run: _Run) -> None:
+    def __init__(self, run: TrainRun) -> None:
         self.run = run
         self.out = run.out
         self.ckpt_dir = self.out / "checkpoints"

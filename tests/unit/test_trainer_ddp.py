@@ -69,8 +69,8 @@ def test_two_gloo_processes_match_one_process_with_accumulation(tmp_path, monkey
 def test_batch_must_split_evenly_over_processes(tmp_path):
     from mcgen.errors import ConfigError
     from trainer import dist
-    from trainer.loop import _Run
+    from trainer.loop import TrainRun
 
     ds = write_dataset(tmp_path / "ds", count=2)
     with pytest.raises(ConfigError, match="multiple of processes"):
-        _Run(_cfg(ds, tmp_path / "o", batch_size=3), dist.DistInfo(0, 2, 0), torch.device("cpu"), False)
+        TrainRun(_cfg(ds, tmp_path / "o", batch_size=3), dist.DistInfo(0, 2, 0), torch.device("cpu"), False)

@@ -87,7 +87,7 @@ def _interrupt_after(n: int, cfg: TrainConfig) -> None:
     """Run ``cfg`` but request a stop (as Ctrl-C does) once step ``n`` is done."""
     import trainer.loop as loop
 
-    orig = loop._Run.train_step
+    orig = loop.TrainRun.train_step
 
     def step(self, s):
         result = orig(self, s)
@@ -95,11 +95,11 @@ def _interrupt_after(n: int, cfg: TrainConfig) -> None:
             self.stop_requested = True
         return result
 
-    loop._Run.train_step = step
+    loop.TrainRun.train_step = step
     try:
         train(cfg, progress=False)
     finally:
-        loop._Run.train_step = orig
+        loop.TrainRun.train_step = orig
 
 
 def test_interrupt_writes_a_loadable_checkpoint(micro_model, dataset, tmp_path):
