@@ -46,7 +46,11 @@ VARIANTS: dict[str, dict] = {
     "masked-p4": {"objective": "masked", "patch": 4},
     "masked-p2": {"objective": "masked", "patch": 2},
     "masked-p4-deep": {"objective": "masked", "patch": 4, "depth": 8},
+    # loss weighting and schedule of the masked objective (not in the default run)
+    "masked-p4-bounded": {"objective": "masked", "patch": 4, "weighting": "bounded"},
+    "masked-p4-linear": {"objective": "masked", "patch": 4, "schedule": "linear"},
 }
+DEFAULT_VARIANTS = ["gaussian-p4", "gaussian-p2", "masked-p4", "masked-p2", "masked-p4-deep"]
 METRICS = ("plausible", "unsupported", "hist_tv", "fid", "precision", "recall", "near_copies", "empty")
 
 
@@ -56,6 +60,7 @@ def _train(data: Path, out: Path, v: dict, steps: int, a: argparse.Namespace) ->
 
     cfg = build_config(
         None, data=str(data), out=str(out), model_size=a.preset, patch_size=v["patch"], objective=v["objective"],
+        mask_weighting=v.get("weighting"), mask_schedule=v.get("schedule"),
         max_steps=steps, batch_size=a.batch, lr=a.lr, ema_decay=a.ema, warmup_steps=min(100, max(1, steps // 5)),
         sample_every=0, ckpt_every=0, log_every=10, seed=a.seed, device=a.device, threads=a.threads)
     if "depth" in v:
@@ -107,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--ema", type=float, default=0.99)
-    p.add_argument("--variants", nargs="*", default=list(VARIANTS), help=f"any of {', '.join(VARIANTS)}")
+    p.add_argument("--variants", nargs="*", default=DEFAULT_VARIANTS, help=f"any of {', '.join(VARIANTS)}")
     p.add_argument("--num-samples", type=int, default=256)
     p.add_argument("--sweep-samples", type=int, default=64)
     p.add_argument("--step-counts", type=int, nargs="*", default=[10, 25, 50])

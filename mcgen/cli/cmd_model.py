@@ -68,6 +68,11 @@ def sample_cmd(
     model_size: str | None = typer.Option(None, "--model-size", help="Optional check: must match the checkpoint's preset."),
     clean: str = typer.Option("floating", "--cleanup", help=CLEANUP_HELP),
     temperature: float | None = typer.Option(None, "--temperature", min=0.0, help=TEMPERATURE_HELP),
+    size: tuple[int, int, int] | None = typer.Option(None, "--size", help="X Y Z: structures larger than the "
+                                                     "model's grid, as overlapping windows each completed around "
+                                                     "its neighbours (e.g. 48 16 48)."),
+    overlap: int | None = typer.Option(None, "--overlap", min=0, help="With --size: voxels shared by "
+                                       "neighbouring windows. [half the grid]"),
 ) -> None:
     """Generate structures with a trained model; writes voxel JSON files and a preview sheet."""
     from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415 - torch is imported on demand
@@ -88,10 +93,17 @@ def sample_cmd(
         raise UsageError("--temperature applies to masked models; this checkpoint is Gaussian")
     say(f"checkpoint {checkpoint} (step {ck.step}, {ck.model_cfg.preset}), {num_samples} samples "
         f"with {sampler} x {num_steps} on {dev}")
-    with typer.progressbar(length=num_samples, label="sampling", file=sys.stderr) as bar:
-        grids = generate(ck, num_samples, sampler=sampler, num_steps=num_steps, seed=seed, label=label,
-                         guidance=guidance, batch_size=batch_size, device=dev, clean=clean, temperature=temperature,
-                         progress=lambda done, total: bar.update(done - bar.pos))
+    if overlap is not None and size is None:
+        raise UsageError("--overlap only goes with --size")
+    g = ck.model_cfg.grid_size
+    if size is not None and tuple(size) != (g, g, g):
+        grids = sample_large(ck, tuple(size), num_samples, seed, label, guidance, sampler, num_steps, temperature,
+                              overlap, dev, clean)
+    else:
+        with typer.progressbar(length=num_samples, label="sampling", file=sys.stderr) as bar:
+            grids = generate(ck, num_samples, sampler=sampler, num_steps=num_steps, seed=seed, label=label,
+                             guidance=guidance, batch_size=batch_size, device=dev, clean=clean,
+                             temperature=temperature, progress=lambda done, total: bar.update(done - bar.pos))
     for i, g in enumerate(grids):
         g.meta["checkpoint"] = str(checkpoint)
         save_json(g, output_dir / f"sample_{i:04d}.json")
@@ -101,6 +113,28 @@ def sample_cmd(
     tidy = f"; clean-up {clean} removed {removed} block(s) in all" if clean != "none" else ""
     say(f"wrote {len(grids)} structures to {output_dir} (blocks per structure {min(blocks)}..{max(blocks)}{tidy})"
         + (f", preview {sheet}" if sheet else ""))
+
+
+def sample_large(ck, size, num_samples, seed, label, guidance, sampler, num_steps, temperature, overlap, dev,
+                  clean) -> list:
+    """``mcgen sample --size``: window by window (:func:`mcgen.complete.generate_large`), then the clean-up."""
+    from mcgen.cleanup import cleanup  # noqa: PLC0415
+    from mcgen.complete import generate_large  # noqa: PLC0415
+
+    with typer.progressbar(length=1, label="windows", file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
+        grids = generate_large(ck, size, num_samples=num_samples, seed=seed, label=label, guidance=guidance,
+                               sampler=sampler, num_steps=num_steps, temperature=temperature, overlap=overlap,
+                               device=dev, progress=progress)
+    out = []
+    for grid in grids:
+        tidy, removed = cleanup(grid, clean)
+        tidy.meta.update(cleanup=clean, cleanup_removed=removed)
+        out.append(tidy.compact())
+    return out
 
 
 def register(app: typer.Typer) -> None:

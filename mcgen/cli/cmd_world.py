@@ -98,6 +98,8 @@ def build_cmd(
     no_backup: bool = typer.Option(False, "--no-backup", help="Do not keep a backup in the save's mcgen_backups/."),
     create_chunks: bool = typer.Option(False, "--create-chunks", help="Also write into chunks the game has not generated."),
     clean: str = typer.Option("floating", "--cleanup", help=CLEANUP_HELP),
+    size: tuple[int, int, int] | None = typer.Option(None, "--size", help="X Y Z: buildings larger than the model's "
+                                                     "grid, generated window by window (as `mcgen sample --size`)."),
     datapack: bool = typer.Option(False, "--datapack", help="Do not paste into chunks: install the buildings as "
                                   "structure templates in <save>/datapacks/mcgen_structures (for the save's version); "
                                   "in game /reload, then /place template mcgen:NAME."),
@@ -116,8 +118,16 @@ def build_cmd(
         raise ConfigError(f"generation is not available in this install: {exc}") from exc
     say(f"generating {count} building(s) with {checkpoint} ...")
     # generate() checks --sampler / --num-steps against the checkpoint's objective and fills its defaults
-    grids = generate(checkpoint, count, sampler=sampler, num_steps=num_steps, seed=seed, label=label,
-                     guidance=guidance, clean=clean, temperature=temperature)
+    if size is not None:
+        from mcgen.cli.cmd_model import sample_large  # noqa: PLC0415
+        from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415
+        from mcgen.generate import resolve_device  # noqa: PLC0415
+
+        grids = sample_large(load_checkpoint(checkpoint), tuple(size), count, seed, label, guidance, sampler,
+                              num_steps, temperature, None, resolve_device("auto"), clean)
+    else:
+        grids = generate(checkpoint, count, sampler=sampler, num_steps=num_steps, seed=seed, label=label,
+                         guidance=guidance, clean=clean, temperature=temperature)
     sampler = grids[0].meta.get("sampler", sampler) if grids else sampler
     num_steps = grids[0].meta.get("steps", num_steps) if grids else num_steps
     names = [f"building_{i}" for i in range(len(grids))]
