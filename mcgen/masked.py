@@ -59,6 +59,9 @@ class MaskedConfig:
         max_weight: the cap of ``bounded``.
         self_cond_prob: share of each batch trained with a self-conditioning estimate.
         min_t: smallest training level (``t ~ U(min_t, 1)``, stratified over the batch).
+        structured_prob: share of training samples whose masking is confined to a structured region
+            (a box, everything above a height, or one half), as `mcgen complete` asks for, instead
+            of the whole grid; 0 = plain random masking.
     """
 
     schedule: str = "cosine"
@@ -66,6 +69,7 @@ class MaskedConfig:
     max_weight: float = 10.0
     self_cond_prob: float = 0.5
     min_t: float = 1e-3
+    structured_prob: float = 0.0
 
     def __post_init__(self) -> None:
         if self.schedule not in MASK_SCHEDULES:
@@ -74,6 +78,8 @@ class MaskedConfig:
             raise ConfigError(f"unknown loss weighting {self.weighting!r}; choose one of {', '.join(WEIGHTINGS)}")
         if not self.max_weight > 0 or not 0 <= self.self_cond_prob <= 1 or not 0 <= self.min_t < 1:
             raise ConfigError("need max_weight > 0, self_cond_prob in [0, 1] and min_t in [0, 1)")
+        if not 0 <= self.structured_prob <= 1:
+            raise ConfigError(f"structured_prob must be in [0, 1], got {self.structured_prob}")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-value dict (what checkpoints store)."""
@@ -94,6 +100,28 @@ def mask_rate(schedule: str, t: torch.Tensor | float) -> torch.Tensor | float:
     if schedule == "linear":
         return t
     return torch.sin(t * (math.pi / 2)) if isinstance(t, torch.Tensor) else math.sin(t * math.pi / 2)
+
+
+def structured_regions(b: int, g: int, generator: torch.Generator | None, device: torch.device) -> torch.Tensor:
+    """``b`` random completion regions (b, g, g, g) bool, a third each: a box (edges g/4 .. 3g/4),
+    everything from a height up, or one half of the grid along x or z."""
+    r = rand_on(generator, device, torch.rand, (b, 8))
+    ar = torch.arange(g, device=device)
+    x, y, z = ar.view(1, g, 1, 1), ar.view(1, 1, g, 1), ar.view(1, 1, 1, g)
+    lo = (r[:, 1:4] * g * 0.5).long()  # (b, 3)
+    hi = (lo + (g * 0.25 + r[:, 4:7] * g * 0.5).long().clamp_min(1)).clamp(max=g)  # (b, 3)
+
+    def inside(c: torch.Tensor, k: int) -> torch.Tensor:
+        return (c >= lo[:, k].view(-1, 1, 1, 1)) & (c < hi[:, k].view(-1, 1, 1, 1))
+
+    box = inside(x, 0) & inside(y, 1) & inside(z, 2)  # (b, g, g, g)
+    above = (y >= (1 + r[:, 7] * (g - 1)).long().view(-1, 1, 1, 1)).expand(b, g, g, g)
+    first = (r[:, 2] < 0.5).view(-1, 1, 1, 1)
+    half_x = torch.where(first, x < g // 2, x >= g // 2).expand(b, g, g, g)
+    half_z = torch.where(first, z < g // 2, z >= g // 2).expand(b, g, g, g)
+    half = torch.where((r[:, 3] < 0.5).view(-1, 1, 1, 1), half_x, half_z)
+    kind = (r[:, 0] * 3).long().view(-1, 1, 1, 1)
+    return torch.where(kind == 0, box, torch.where(kind == 1, above, half))
 
 
 def elbo_weight(schedule: str, t: torch.Tensor) -> torch.Tensor:
@@ -134,6 +162,10 @@ class MaskedObjective:
         t = cfg.min_t + (1 - cfg.min_t) * ((u + torch.arange(b, device=device) / b) % 1.0)  # (B,) stratified
         m = mask_rate(cfg.schedule, t)  # (B,)
         masked = rand_on(generator, device, torch.rand, x0.shape) < m.view(-1, 1, 1)  # (B, N, P)
+        if cfg.structured_prob > 0:  # completion-shaped rows: only a region is masked, the rest is context
+            use = rand_on(generator, device, torch.rand, (b,)) < cfg.structured_prob
+            region = raw.to_tokens(structured_regions(b, raw.cfg.grid_size, generator, device).long()).bool()
+            masked = torch.where(use.view(-1, 1, 1), masked & region, masked)
         states = torch.where(masked, torch.full_like(x0, v), x0)
         tt = t * T_SCALE
         self_cond = None

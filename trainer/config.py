@@ -42,6 +42,7 @@ class TrainConfig:
     objective: str = "masked"  # benchmarks/quality_study.py: best raw quality at the CPU demo budget
     mask_schedule: str = "cosine"
     mask_weighting: str = "flat"
+    mask_structured: float = 0.0
     epochs: int = 50
     max_steps: int | None = None
     batch_size: int = 8
@@ -124,6 +125,8 @@ def _check_ranges(cfg: TrainConfig) -> None:
                           ("mask_weighting", MASK_WEIGHTINGS)):
         if getattr(cfg, name) not in allowed:
             raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {getattr(cfg, name)!r}")
+    if not 0.0 <= cfg.mask_structured <= 1.0:
+        raise ConfigError(f"mask_structured must be in [0, 1], got {cfg.mask_structured}")
     if cfg.patch_size is not None and cfg.patch_size not in (2, 4, 8):
         raise ConfigError(f"patch_size must be 2, 4 or 8, got {cfg.patch_size}")
     if cfg.amp not in AMP_MODES:

@@ -120,7 +120,8 @@ class TrainRun:
             return self.ckpt.diffusion_cfg
         if self.cfg.objective == "masked":
             return objective_config("masked", {"schedule": self.cfg.mask_schedule,
-                                               "weighting": self.cfg.mask_weighting})
+                                               "weighting": self.cfg.mask_weighting,
+                                               "structured_prob": self.cfg.mask_structured})
         return objective_config("gaussian", {})
 
     def _build_model(self) -> None:

@@ -23,6 +23,7 @@ def train_cmd(
     objective: str = typer.Option(None, "--objective", help="masked (absorbing-state diffusion over block tokens) or gaussian (continuous diffusion over block embeddings); a resumed run keeps its checkpoint's. [masked]"),
     mask_schedule: str = typer.Option(None, "--mask-schedule", help="Masked objective: masking rate cosine or linear. [cosine]"),
     mask_weighting: str = typer.Option(None, "--mask-weighting", help="Masked objective: loss weight flat (mean over masked voxels), bounded or elbo. [flat]"),
+    mask_structured: float = typer.Option(None, "--structured-masks", help="Masked objective: share of samples masked only inside a box, above a height or in one half, as `mcgen complete` asks (0 = plain random masking). [0]"),
     epochs: int = typer.Option(None, "--epochs", help="Passes over the dataset. [50]"),
     max_steps: int = typer.Option(None, "--max-steps", help="Stop after this many optimizer steps (overrides --epochs)."),
     batch_size: int = typer.Option(None, "--batch-size", help="Global batch per optimizer step, split over processes. [8]"),
@@ -56,7 +57,7 @@ def train_cmd(
 
     cfg = build_config(
         config, data=_s(data), out=_s(out_dir), model_size=model_size, patch_size=patch_size, objective=objective,
-        mask_schedule=mask_schedule, mask_weighting=mask_weighting, epochs=epochs,
+        mask_schedule=mask_schedule, mask_weighting=mask_weighting, mask_structured=mask_structured, epochs=epochs,
         max_steps=max_steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr, lr_schedule=lr_schedule,
         warmup_steps=warmup_steps, ema_decay=ema_decay, label_dropout=label_dropout, sample_every=sample_every,
         samples_per_step=samples_per_step, sample_steps=sample_steps, ckpt_every=ckpt_every, keep_last=keep_last,
