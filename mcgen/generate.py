@@ -122,7 +122,7 @@ def generate(
         progress: optional ``callable(done, total)`` called after each batch.
         clean: post-sampling clean-up, one of :data:`mcgen.cleanup.CLEANUPS` (``"none"`` = the
             model's raw output).
-        temperature: the masked sampler's material temperature (``None`` = 1).
+        temperature: the masked sampler's temperature for the occupancy and block choices (``None`` = 1).
 
     Returns:
         ``num_samples`` grids (vocabulary palette, compacted) with ``meta``: checkpoint, step,

@@ -114,7 +114,7 @@ class VoxelGrid:
 
     # --- palette operations -------------------------------------------------------------
     def compact(self) -> VoxelGrid:
-        """Drop unused palette entries (air stays at 0); order follows first use."""
+        """Drop unused palette entries (air stays at 0); the rest keep their palette order."""
         used = np.flatnonzero(np.bincount(self.blocks.ravel(), minlength=len(self.palette)))  # sorted, no sort
         keep = [0] + [int(i) for i in used if i != 0]
         lut = np.zeros(len(self.palette), dtype=np.int64)
