@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tag", default="cpu", help="results file suffix (cpu, gpu)")
     p.add_argument("--quick", action="store_true", help="toy sizes, to check the script end to end")
     p.add_argument("--keep", type=Path, default=None, help="keep the runs (checkpoints) in this folder")
+    p.add_argument("--train-steps", type=int, default=None,
+                   help="train every variant this many steps instead of budget x probed speed (equal steps)")
     p.add_argument("--note", default="", help="one line shown above the table in BENCHMARKS.md")
     p.add_argument("--eval-only", nargs="*", default=None, metavar="VARIANT",
                    help="with --keep: re-evaluate these variants' kept checkpoints (after a sampler change) "
@@ -180,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             summary = {"steps": old["train_steps"], "seconds": old["train_seconds"], "final_loss": old["final_loss"]}
         else:
             sps = _speed(data, work, v, a)
-            steps = max(1, int(a.budget * sps / a.batch))
+            steps = a.train_steps or max(1, int(a.budget * sps / a.batch))
             shutil.rmtree(run, ignore_errors=True)
             summary = _train(data, run, v, steps, a)
         ck = load_checkpoint(run / "checkpoints" / "latest.pt")
