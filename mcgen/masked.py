@@ -41,7 +41,7 @@ import torch
 from mcgen.config import dataclass_from_dict
 from mcgen.diffusion import rand_on, self_cond_rows, unwrap
 from mcgen.errors import ConfigError
-from mcgen.sampling import guided_features, run_sampler
+from mcgen.sampling import check_sampler, guided_features, run_sampler
 
 MASK_SCHEDULES = ("cosine", "linear")
 WEIGHTINGS = ("flat", "bounded", "elbo")
@@ -194,9 +194,7 @@ class MaskedObjective:
     # --- sampling -----------------------------------------------------------------------------
     def check(self, sampler: str, num_steps: int) -> None:
         """Known sampler and at least one step."""
-        if sampler not in self.samplers:
-            raise ConfigError(f"sampler {sampler!r} does not fit this masked model; choose one of "
-                              f"{', '.join(self.samplers)}")
+        check_sampler(sampler, self.samplers, self.kind)
         if not isinstance(num_steps, int) or num_steps < 1:
             raise ConfigError(f"num_steps must be an integer >= 1, got {num_steps!r}")
 

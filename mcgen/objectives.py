@@ -24,7 +24,7 @@ import torch
 from mcgen.diffusion import DiffusionConfig, GaussianDiffusion, training_loss, unwrap
 from mcgen.errors import ConfigError
 from mcgen.masked import MaskedConfig, MaskedObjective
-from mcgen.sampling import SAMPLERS, make_timesteps, sample
+from mcgen.sampling import SAMPLERS, check_sampler, make_timesteps, sample
 
 OBJECTIVES = ("gaussian", "masked")
 Progress = Callable[[int, int], None]
@@ -85,7 +85,7 @@ class GaussianObjective:
 
     def check(self, sampler: str, num_steps: int) -> None:
         """Known sampler and a step count within ``1..T``."""
-        check_sampler(self, sampler)
+        check_sampler(sampler, self.samplers, self.kind)
         make_timesteps(self.diffusion.num_timesteps, num_steps)
 
     def start_noise(self, model: torch.nn.Module, seed: int, count: int) -> torch.Tensor:
@@ -109,13 +109,6 @@ class GaussianObjective:
         return sample(model, self.diffusion, n, sampler=sampler, num_steps=num_steps, labels=labels,
                       guidance=guidance, generator=torch.Generator().manual_seed(seed), device=device,
                       noise=self.start_noise(model, seed, n), known=known, progress=progress)
-
-
-def check_sampler(obj: Objective, sampler: str) -> None:
-    """Refuse a sampler the objective does not have, naming the ones it has."""
-    if sampler not in obj.samplers:
-        raise ConfigError(f"sampler {sampler!r} does not fit this {obj.kind} model; choose one of "
-                          f"{', '.join(obj.samplers)}")
 
 
 def make_objective(cfg: DiffusionConfig | MaskedConfig) -> Objective:

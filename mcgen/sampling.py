@@ -27,6 +27,18 @@ SAMPLERS = ("ddim", "ddpm")
 SPACINGS = ("trailing", "leading")
 
 
+def check_sampler(sampler: str, samplers: Sequence[str], kind: str, error: type[Exception] = ConfigError,
+                  name: str | None = None) -> None:
+    """Refuse a sampler that a ``kind`` model does not have, naming the ones it has.
+
+    ``error`` and ``name`` let the CLI raise its usage error about ``--sampler``; both objectives
+    check through here.
+    """
+    if sampler not in samplers:
+        raise error(f"{name or f'sampler {sampler!r}'} does not fit this {kind} model; choose one of "
+                    f"{', '.join(samplers)}")
+
+
 def make_timesteps(T: int, num_steps: int, spacing: str = "trailing") -> list[int]:
     """Descending timesteps to visit, as diffusers computes them for each spacing.
 
@@ -267,8 +279,7 @@ def sample(
     Raises:
         ConfigError: unknown sampler/spacing, bad step count or label shape.
     """
-    if sampler not in SAMPLERS:
-        raise ConfigError(f"unknown sampler {sampler!r}; choose one of {', '.join(SAMPLERS)}")
+    check_sampler(sampler, SAMPLERS, "gaussian")
     cfg = unwrap(model).cfg
     device = torch.device(device) if device is not None else _model_device(model)
     ts = make_timesteps(diffusion.num_timesteps, num_steps, spacing)

@@ -36,12 +36,12 @@ TEMPERATURE_HELP = "Masked models: sharpness of the block choice once a voxel is
 def check_sampling(ck, sampler: str | None, num_steps: int | None) -> tuple[str, int]:
     """The sampler and step count to use for checkpoint ``ck`` (its objective's defaults where
     ``None``); a usage error names the valid samplers when the one given does not fit."""
+    from mcgen.sampling import check_sampler  # noqa: PLC0415 - torch is imported on demand
+
     obj = ck.objective()
     sampler = sampler or obj.default_sampler
     num_steps = num_steps or obj.default_steps
-    if sampler not in obj.samplers:
-        raise UsageError(f"--sampler {sampler} does not fit this {obj.kind} model; choose one of "
-                         f"{', '.join(obj.samplers)}")
+    check_sampler(sampler, obj.samplers, obj.kind, UsageError, name=f"--sampler {sampler}")
     obj.check(sampler, num_steps)
     return sampler, num_steps
 
