@@ -17,11 +17,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-import mcgen
 from mcgen.blocks import parse_state
 from mcgen.checkpoint import Checkpoint, load_checkpoint
 from mcgen.errors import ConfigError
-from mcgen.generate import label_index, resolve_device
+from mcgen.generate import prepare_sampling
 from mcgen.given import encode_given
 from mcgen.grid import VoxelGrid
 
@@ -68,21 +67,15 @@ def region_mask(grid_size: int, structure: tuple[int, int, int], *, region: Box 
     return free
 
 
-def _stand_ins(palette: list[str], vocabulary: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Per palette entry: its vocabulary index (or a stand-in) and whether it is in the vocabulary."""
+def _stand_ins(palette: list[str], vocabulary: list[str]) -> np.ndarray:
+    """Per palette entry: its vocabulary index, or a stand-in's (the same block id, else stone)."""
     index = {s: i for i, s in enumerate(vocabulary)}
     by_id = {}
     for i, s in enumerate(vocabulary):
         by_id.setdefault(parse_state(s)[0], i)
     stone = index.get("minecraft:stone", 1 if len(vocabulary) > 1 else 0)
-    ids = np.zeros(len(palette), dtype=np.int64)
-    exact = np.zeros(len(palette), dtype=bool)
-    for i, s in enumerate(palette):
-        if s in index:
-            ids[i], exact[i] = index[s], True
-        else:
-            ids[i] = by_id.get(parse_state(s)[0], stone)
-    return ids, exact
+    return np.array([index[s] if s in index else by_id.get(parse_state(s)[0], stone) for s in palette],
+                    dtype=np.int64)
 
 
 def complete(
@@ -118,41 +111,31 @@ def complete(
     g = ck.model_cfg.grid_size
     air = structure.blocks == 0
     free = region_mask(g, structure.size, region=region, above=above, fill_air=air if fill_air else None)
-    obj = ck.objective()
-    sampler = sampler or obj.default_sampler
-    num_steps = num_steps or obj.default_steps
-    obj.check(sampler, num_steps)
-    idx = label_index(ck, label)
-    dev = device if isinstance(device, torch.device) else resolve_device(device)
-    # the structure in the model's grid: given states (palette indices, -1 = grid beyond it = air)
+    run = prepare_sampling(ck, sampler=sampler, num_steps=num_steps, label=label, guidance=guidance, device=device)
+    # the structure in the model's grid: given states (vocabulary ids or stand-ins; beyond it: air)
     given = np.zeros((g, g, g), dtype=np.int64)
     sx, sy, sz = structure.size
-    ids, _ = _stand_ins(structure.palette, ck.vocabulary)
-    given[:sx, :sy, :sz] = ids[structure.blocks.astype(np.int64)]
+    given[:sx, :sy, :sz] = _stand_ins(structure.palette, ck.vocabulary)[structure.blocks.astype(np.int64)]
     known = np.where(free, -1, given)
-    labels = None
-    if idx is not None:
-        labels = (torch.arange(num_samples) % len(ck.label_names)) if idx == -1 else torch.full((num_samples,), idx)
-    model = ck.build_model(dev)
-    blocks = obj.sample(model, num_samples, sampler=sampler, num_steps=num_steps, seed=seed, labels=labels,
-                        guidance=1.0 if guidance is None else float(guidance), temperature=temperature,
-                        known=torch.from_numpy(np.broadcast_to(known, (num_samples, g, g, g)).copy()),
-                        device=dev, progress=progress).cpu().numpy()
-    out = []
+    labels = run.labels(0, num_samples)
+    blocks = run.objective.sample(
+        ck.build_model(run.device), num_samples, sampler=run.sampler, num_steps=run.num_steps, seed=seed,
+        labels=labels, guidance=run.guidance, temperature=temperature,
+        known=torch.from_numpy(np.broadcast_to(known, (num_samples, g, g, g)).copy()), device=run.device,
+        progress=progress).cpu().numpy()
     # output palette: the input's states first (so given blocks keep their exact state), then the vocabulary's
-    palette = list(structure.palette) + [s for s in ck.vocabulary if s not in set(structure.palette)]
-    vocab_to_out = np.array([palette.index(s) for s in ck.vocabulary], dtype=np.int64)
+    own = set(structure.palette)
+    palette = list(structure.palette) + [s for s in ck.vocabulary if s not in own]
+    position = {s: i for i, s in enumerate(palette)}
+    vocab_to_out = np.array([position[s] for s in ck.vocabulary], dtype=np.int64)
+    held = ~free[:sx, :sy, :sz]  # the given cells of the structure's box
+    base = {**run.meta(), "completed": True, "generated": int(free.sum()),
+            "given_box": [0, 0, 0, sx - 1, sy - 1, sz - 1], "given_runs": encode_given(~free)}
+    out = []
     for i, arr in enumerate(blocks):
         res = vocab_to_out[arr]  # generated voxels
-        inside = np.zeros((g, g, g), dtype=bool)
-        inside[:sx, :sy, :sz] = True
-        held = inside & ~free
-        res[:sx, :sy, :sz] = np.where(held[:sx, :sy, :sz], structure.blocks, res[:sx, :sy, :sz])
-        meta = {"checkpoint": str(ck.path), "step": ck.step, "objective": obj.kind, "sampler": sampler,
-                "steps": num_steps, "seed": seed + i, "mcgen_version": mcgen.__version__, "completed": True,
-                "generated": int(free.sum()), "given_box": [0, 0, 0, sx - 1, sy - 1, sz - 1],
-                "given_runs": encode_given(~free),
-                "label": ck.label_names[int(labels[i])] if labels is not None else None}
+        res[:sx, :sy, :sz] = np.where(held, structure.blocks, res[:sx, :sy, :sz])
+        meta = {**base, "seed": seed + i, "label": run.label_name(labels, i)}
         out.append(VoxelGrid(res, palette, meta).compact())
     return out
 
@@ -205,18 +188,13 @@ def generate_large(
         raise ConfigError(f"size must be three lengths in 1..512, got {size}")
     if num_samples < 1:
         raise ConfigError(f"num_samples must be >= 1, got {num_samples}")
-    ck = checkpoint if isinstance(checkpoint, Checkpoint) else load_checkpoint(checkpoint)
+    run = prepare_sampling(checkpoint, sampler=sampler, num_steps=num_steps, label=label, guidance=guidance,
+                           device=device)
+    ck = run.ck
     g = ck.model_cfg.grid_size
     overlap = g // 2 if overlap is None else overlap
-    obj = ck.objective()
-    sampler, num_steps = sampler or obj.default_sampler, num_steps or obj.default_steps
-    obj.check(sampler, num_steps)
-    idx = label_index(ck, label)
-    dev = device if isinstance(device, torch.device) else resolve_device(device)
-    model = ck.build_model(dev)
-    labels = None
-    if idx is not None:
-        labels = (torch.arange(num_samples) % len(ck.label_names)) if idx == -1 else torch.full((num_samples,), idx)
+    model = ck.build_model(run.device)
+    labels = run.labels(0, num_samples)
     sx, sy, sz = size
     out = np.full((num_samples, sx, sy, sz), -1, dtype=np.int64)  # vocabulary ids, -1 = not generated yet
     windows = [(x0, y0, z0) for z0 in window_starts(sz, g, overlap) for x0 in window_starts(sx, g, overlap)
@@ -225,17 +203,13 @@ def generate_large(
         known = np.zeros((num_samples, g, g, g), dtype=np.int64)  # beyond the structure's edge: air
         part = out[:, x0:x0 + g, y0:y0 + g, z0:z0 + g]
         known[:, :part.shape[1], :part.shape[2], :part.shape[3]] = part
-        blocks = obj.sample(model, num_samples, sampler=sampler, num_steps=num_steps, seed=seed + 7919 * w,
-                            labels=labels, guidance=1.0 if guidance is None else float(guidance),
-                            temperature=temperature, known=torch.from_numpy(known), device=dev).cpu().numpy()
+        blocks = run.objective.sample(model, num_samples, sampler=run.sampler, num_steps=run.num_steps,
+                                      seed=seed + 7919 * w, labels=labels, guidance=run.guidance,
+                                      temperature=temperature, known=torch.from_numpy(known),
+                                      device=run.device).cpu().numpy()
         out[:, x0:x0 + g, y0:y0 + g, z0:z0 + g] = blocks[:, :part.shape[1], :part.shape[2], :part.shape[3]]
         if progress is not None:
             progress(w + 1, len(windows))
-    grids = []
-    for i in range(num_samples):
-        meta = {"checkpoint": str(ck.path), "step": ck.step, "objective": obj.kind, "sampler": sampler,
-                "steps": num_steps, "seed": seed, "mcgen_version": mcgen.__version__, "size": list(size),
-                "windows": len(windows), "overlap": overlap,
-                "label": ck.label_names[int(labels[i])] if labels is not None else None}
-        grids.append(VoxelGrid(out[i], ck.vocabulary, meta).compact())
-    return grids
+    base = {**run.meta(), "seed": seed, "size": list(size), "windows": len(windows), "overlap": overlap}
+    return [VoxelGrid(out[i], ck.vocabulary, {**base, "label": run.label_name(labels, i)}).compact()
+            for i in range(num_samples)]

@@ -10,7 +10,9 @@ first sample index. Same seed, same machine -> same structures.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -19,6 +21,7 @@ from mcgen.checkpoint import Checkpoint, load_checkpoint
 from mcgen.cleanup import CLEANUPS, DEFAULT_CLEANUP, cleanup
 from mcgen.errors import ConfigError
 from mcgen.grid import VoxelGrid
+from mcgen.objectives import Objective
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -81,13 +84,56 @@ def evaluation_label(ck: Checkpoint, label: str | None) -> str | None:
     return label
 
 
-def _labels_for(ck: Checkpoint, label_idx: int | None, first: int, count: int) -> torch.Tensor | None:
-    """Per-sample label ids for samples ``first .. first+count-1`` (independent of batching)."""
-    if label_idx is None:
-        return None
-    if label_idx == -1:
-        return torch.arange(first, first + count, dtype=torch.long) % len(ck.label_names)
-    return torch.full((count,), label_idx, dtype=torch.long)
+@dataclass
+class SamplingSetup:
+    """A checkpoint made ready to sample: its objective, the sampler and step count (the
+    objective's defaults filled in and checked), the label index, device and guidance scale.
+    ``generate``, ``complete`` and ``generate_large`` all start from one."""
+
+    ck: Checkpoint
+    objective: Objective
+    sampler: str
+    num_steps: int
+    label_idx: int | None
+    device: torch.device
+    guidance: float
+
+    def labels(self, first: int, count: int) -> torch.Tensor | None:
+        """Per-sample label ids for samples ``first .. first+count-1`` (independent of batching)."""
+        if self.label_idx is None:
+            return None
+        if self.label_idx == -1:
+            return torch.arange(first, first + count, dtype=torch.long) % len(self.ck.label_names)
+        return torch.full((count,), self.label_idx, dtype=torch.long)
+
+    def label_name(self, labels: torch.Tensor | None, i: int) -> str | None:
+        """The name of sample ``i``'s label in ``labels`` (``None`` when unconditional)."""
+        return self.ck.label_names[int(labels[i])] if labels is not None else None
+
+    def meta(self) -> dict[str, Any]:
+        """What every generated grid's ``meta`` starts with."""
+        return {"checkpoint": str(self.ck.path), "step": self.ck.step, "objective": self.objective.kind,
+                "sampler": self.sampler, "steps": self.num_steps, "mcgen_version": mcgen.__version__}
+
+
+def prepare_sampling(checkpoint: str | Path | Checkpoint, *, sampler: str | None = None, num_steps: int | None = None,
+                     label: str | None = None, guidance: float | None = None,
+                     device: str | torch.device = "auto") -> SamplingSetup:
+    """Load (if needed) and check everything sampling needs, before any work.
+
+    Raises:
+        CheckpointError: the checkpoint cannot be loaded.
+        ConfigError: bad sampler, step count, label or device.
+    """
+    ck = checkpoint if isinstance(checkpoint, Checkpoint) else load_checkpoint(checkpoint)
+    dev = device if isinstance(device, torch.device) else resolve_device(device)
+    label_idx = label_index(ck, label)
+    objective = ck.objective()
+    sampler = sampler or objective.default_sampler
+    num_steps = num_steps or objective.default_steps
+    objective.check(sampler, num_steps)
+    scale = 1.0 if guidance is None else float(guidance)
+    return SamplingSetup(ck, objective, sampler, num_steps, label_idx, dev, scale)
 
 
 def generate(
@@ -136,29 +182,24 @@ def generate(
         raise ConfigError(f"num_samples and batch_size must be >= 1, got {num_samples}, {batch_size}")
     if clean not in CLEANUPS:
         raise ConfigError(f"unknown clean-up {clean!r}; choose one of {', '.join(CLEANUPS)}")
-    ck = checkpoint if isinstance(checkpoint, Checkpoint) else load_checkpoint(checkpoint)
-    dev = device if isinstance(device, torch.device) else resolve_device(device)
-    label_idx = label_index(ck, label)
-    objective = ck.objective()
-    sampler = sampler or objective.default_sampler
-    num_steps = num_steps or objective.default_steps
-    objective.check(sampler, num_steps)
-    model = ck.build_model(dev)
-    scale = 1.0 if guidance is None else float(guidance)
-    meta = {"checkpoint": str(ck.path), "step": ck.step, "objective": objective.kind, "sampler": sampler,
-            "steps": num_steps, "seed": seed, "label": label, "mcgen_version": mcgen.__version__}
+    run = prepare_sampling(checkpoint, sampler=sampler, num_steps=num_steps, label=label, guidance=guidance,
+                           device=device)
+    ck = run.ck
+    model = ck.build_model(run.device)
+    meta = {**run.meta(), "seed": seed, "label": label}
     if temperature is not None:
         meta["temperature"] = float(temperature)
     grids: list[VoxelGrid] = []
     for first in range(0, num_samples, batch_size):
         count = min(batch_size, num_samples - first)
-        labels = _labels_for(ck, label_idx, first, count)
-        blocks = objective.sample(model, count, sampler=sampler, num_steps=num_steps, seed=seed + first,
-                                  labels=labels, guidance=scale, temperature=temperature, device=dev)
+        labels = run.labels(first, count)
+        blocks = run.objective.sample(model, count, sampler=run.sampler, num_steps=run.num_steps, seed=seed + first,
+                                      labels=labels, guidance=run.guidance, temperature=temperature,
+                                      device=run.device)
         for i, arr in enumerate(blocks.cpu().numpy()):
             item = dict(meta)
             if labels is not None:
-                item["label"] = ck.label_names[int(labels[i])]
+                item["label"] = run.label_name(labels, i)
             grid, removed = cleanup(VoxelGrid(arr, ck.vocabulary, item), clean)
             grid.meta.update(cleanup=clean, cleanup_removed=removed)
             grids.append(grid.compact())
