@@ -81,6 +81,8 @@ def sample_cmd(
 
     if guidance is not None and label is None:
         raise UsageError("--guidance needs --label (guidance pushes samples towards a label)")
+    if overlap is not None and size is None:
+        raise UsageError("--overlap only goes with --size")
     ck = load_checkpoint(checkpoint)
     if model_size is not None and model_size != ck.model_cfg.preset:
         raise ConfigError(f"--model-size {model_size} does not match the checkpoint, which is "
@@ -93,8 +95,6 @@ def sample_cmd(
         raise UsageError("--temperature applies to masked models; this checkpoint is Gaussian")
     say(f"checkpoint {checkpoint} (step {ck.step}, {ck.model_cfg.preset}), {num_samples} samples "
         f"with {sampler} x {num_steps} on {dev}")
-    if overlap is not None and size is None:
-        raise UsageError("--overlap only goes with --size")
     g = ck.model_cfg.grid_size
     if size is not None and tuple(size) != (g, g, g):
         grids = sample_large(ck, tuple(size), num_samples, seed, label, guidance, sampler, num_steps, temperature,
