@@ -32,6 +32,8 @@ class TrainData:
         vocabulary: block states, index 0 is air.
         label_names: sorted label names (empty when unlabelled).
         root: the dataset folder.
+        held_out: samples left out because the dataset's split holds them out (see
+            ``mcgen dataset import --split-by series``).
     """
 
     blocks: torch.Tensor
@@ -39,6 +41,7 @@ class TrainData:
     vocabulary: list[str]
     label_names: list[str]
     root: Path
+    held_out: int = 0
 
     def __len__(self) -> int:
         return int(self.blocks.shape[0])
@@ -51,7 +54,7 @@ class TrainData:
     def to(self, device: torch.device) -> TrainData:
         """The same data with its tensors on ``device``."""
         labels = None if self.labels is None else self.labels.to(device)
-        return TrainData(self.blocks.to(device), labels, self.vocabulary, self.label_names, self.root)
+        return TrainData(self.blocks.to(device), labels, self.vocabulary, self.label_names, self.root, self.held_out)
 
 
 def read_manifest(root: Path) -> dict:
@@ -77,7 +80,7 @@ def read_manifest(root: Path) -> dict:
     return manifest
 
 
-def _load_one(path: Path, vocab: list[str], size: tuple[int, int, int]) -> tuple[np.ndarray, str | None]:
+def _load_one(path: Path, vocab: list[str], size: tuple[int, int, int]) -> tuple[np.ndarray, str | None, bool]:
     grid = read_structure(path)
     if grid.size != size:
         raise FormatError(f"size {grid.size} differs from the dataset's {size}", path=path)
@@ -86,11 +89,15 @@ def _load_one(path: Path, vocab: list[str], size: tuple[int, int, int]) -> tuple
     except FormatError as exc:
         raise FormatError(str(exc), path=path) from exc
     label = grid.meta.get("label")
-    return idx.astype(np.int16), (str(label) if label is not None else None)
+    return idx.astype(np.int16), (str(label) if label is not None else None), grid.meta.get("split") == "held_out"
 
 
 def load_dataset(root: str | Path, workers: int = 0) -> TrainData:
     """Read every ``sample_*`` folder of a dataset into memory, in name order.
+
+    Samples the dataset holds out (``"split": "held_out"`` in their meta, written by
+    ``mcgen dataset import --split-by series``) are left out: they are for evaluation. The label
+    names still come from the whole dataset, so a held-out-only label keeps its id.
 
     Args:
         root: dataset folder holding ``manifest.json``.
@@ -113,8 +120,11 @@ def load_dataset(root: str | Path, workers: int = 0) -> TrainData:
     threads = workers or min(8, len(paths))
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         items = list(pool.map(lambda p: _load_one(p, vocab, size), paths))
-    blocks = torch.from_numpy(np.stack([b for b, _ in items]))  # (N, X, Y, Z)
-    raw_labels = [lab for _, lab in items]
+    held_out = sum(h for _, _, h in items)
+    if held_out == len(items):
+        raise ConfigError("every sample of this dataset is held out; nothing to train on", path=root)
+    blocks = torch.from_numpy(np.stack([b for b, _, h in items if not h]))  # (N, X, Y, Z)
+    raw_labels = [lab for _, lab, h in items if not h]
     manifest_labels = manifest.get("labels") or {}
     names = sorted(set(manifest_labels) | {lab for lab in raw_labels if lab is not None})
     labels = None
@@ -123,7 +133,7 @@ def load_dataset(root: str | Path, workers: int = 0) -> TrainData:
             raise ConfigError("some samples have a label and others none; label all or none", path=root)
         index = {n: i for i, n in enumerate(names)}
         labels = torch.tensor([index[lab] for lab in raw_labels], dtype=torch.long)
-    return TrainData(blocks, labels, vocab, names, root)
+    return TrainData(blocks, labels, vocab, names, root, held_out)
 
 
 class BatchOrder:

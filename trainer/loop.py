@@ -340,7 +340,7 @@ class TrainRun:
         resolved = {
             "device": str(self.device), "amp": self.amp, "world_size": self.info.world_size,
             "micro_batch": self.cfg.batch_size // self.parts, "total_steps": self.total,
-            "steps_per_epoch": self.order.steps_per_epoch, "dataset_size": len(self.data),
+            "steps_per_epoch": self.order.steps_per_epoch, "dataset_size": len(self.data), "held_out": self.data.held_out,
             "label_names": self.data.label_names, "parameters": n_params,
             "model_config": self.model_cfg.to_dict(), "objective": self.objective.kind,
             "diffusion_config": self.diffusion_cfg.to_dict(),
@@ -349,7 +349,8 @@ class TrainRun:
         write_effective_config(self.cfg, self.out / "config.json", resolved)
         self.outputs.prepare(resume_step=self.step if self.ckpt else None)
         what = f"resuming at step {self.step} from {self.ckpt.path}" if self.ckpt else "starting"
-        self.log.info(f"mcgen train: {what}; {len(self.data)} samples, labels {self.data.label_names or 'none'}, "
+        held = f" ({self.data.held_out} held out by the dataset's split)" if self.data.held_out else ""
+        self.log.info(f"mcgen train: {what}; {len(self.data)} samples{held}, labels {self.data.label_names or 'none'}, "
                       f"{self.objective.kind} model {self.model_cfg.preset} ({n_params / 1e6:.2f}M parameters, patch "
                       f"{self.model_cfg.patch_size}), {self.total} steps of batch {self.cfg.batch_size} "
                       f"({self.order.steps_per_epoch} per epoch), device {self.device}, {self.amp}, "

@@ -26,6 +26,8 @@ SOURCES are files or folders (searched recursively) of .schem, .schematic, .nbt,
 
 --fit crop: the middle of a build that is too big is kept (in y, the lowest layers).
 
+--fit skip: only builds that fit are imported (centred); the others are dropped and listed in report.json.
+
 --vocab default maps every block state onto mcgen's building vocabulary: planks to the nearest planks, stairs keep their facing, slabs their half, logs their axis, doors their facing and half, panes and fences take the best-matching connections, small decoration becomes air or a torch, anything else the nearest full block by colour. --vocab auto:K uses at most K of the most frequent states in the input (air first), taken in whole rotation/mirror groups so the trainer's symmetry augmentation stays exact; the rest go to their nearest member.
 
 Block entities and entities are dropped and counted. Unreadable files are skipped with their reason, never stopping the batch. A build larger than --max-size on some axis is refused from its header before it is loaded (the header is walked without decoding block data). Near-empty builds (fewer than --min-blocks after fitting) and exact duplicates are dropped. report.json beside manifest.json lists all of it.
@@ -50,7 +52,7 @@ def import_cmd(
     sources: list[Path] = typer.Argument(None, help="Structure files or folders (recursive)."),
     out_dir: Path = typer.Option(..., "--out", "-o", help="Dataset folder (created; an old mcgen dataset there is replaced)."),
     size: int = typer.Option(32, "--size", help="Grid edge: 16 or 32."),
-    fit: str = typer.Option("scale", "--fit", help="crop, pad or scale (see above)."),
+    fit: str = typer.Option("scale", "--fit", help="crop, pad, scale or skip (see above)."),
     vocab: str = typer.Option("default", "--vocab", help="default, or auto:K for the K most frequent states."),
     min_blocks: int = typer.Option(20, "--min-blocks", help="Drop builds with fewer blocks after fitting."),
     max_size: int = typer.Option(256, "--max-size", help="Refuse builds larger than this on any axis (checked before loading)."),
@@ -133,7 +135,8 @@ def summary_lines(report, out_dir: Path) -> list[str]:
         f"imported {len(r.written)} build(s) into {out_dir} in {r.seconds:.1f}s with {r.workers} worker(s) "
         f"({r.options.size}^3, vocabulary {r.options.vocab}: {len(r.vocabulary)} states)",
         f"skipped {len(r.skipped)} unreadable, {len(r.too_large)} larger than --max-size {r.options.max_size}; "
-        f"dropped {len(r.near_empty)} near-empty, {len(r.duplicates)} duplicate(s)",
+        f"dropped {len(r.near_empty)} near-empty, {len(r.duplicates)} duplicate(s)"
+        + (f", {len(r.did_not_fit)} that did not fit {r.options.size}^3 (--fit skip)" if r.did_not_fit else ""),
         f"remapped {r.blocks_remapped} of {r.blocks_total} blocks ({pct:.1f}%), {r.blocks_to_air} of them to air",
         f"dropped {r.block_entities} block entities and {r.entities} entities"
         + (f" (counts unknown for {r.counts_unknown} input(s))" if r.counts_unknown else ""),

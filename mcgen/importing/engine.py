@@ -237,6 +237,10 @@ class _Books:
                 r.blocks_remapped += n
                 r.blocks_to_air += n if t == AIR else 0
                 r.remaps[(a, t)] += n
+        if info.mode == "skip":
+            r.did_not_fit.append((b.source, list(info.trimmed)))
+            self.say("drop", b.source, f"does not fit {self.o.size}^3 ({'x'.join(map(str, info.trimmed))}; --fit skip)")
+            return
         n = int(np.count_nonzero(grid))
         if n < max(1, self.o.min_blocks):
             r.near_empty.append((b.source, n))

@@ -12,7 +12,7 @@ import numpy as np
 
 from mcgen.errors import ConfigError
 
-FIT_MODES = ("crop", "pad", "scale")
+FIT_MODES = ("crop", "pad", "scale", "skip")
 PLANE_FRACTION = 0.5  # a cell is solid when it holds at least half a plane's worth of blocks
 
 
@@ -21,7 +21,8 @@ class FitInfo:
     """How a build was fitted.
 
     Attributes:
-        mode: what was actually done: ``pad`` (it fitted), ``crop`` or ``scale``.
+        mode: what was actually done: ``pad`` (it fitted), ``crop``, ``scale`` or ``skip`` (it did
+            not fit and ``--fit skip`` drops it: the grid returned is all air).
         factor: downsampling factor (1.0 unless scaled).
         fell_back: ``--fit pad`` was asked but the build did not fit, so it was scaled.
         trimmed: ``(X, Y, Z)`` after trimming the empty margins, before fitting.
@@ -141,7 +142,8 @@ def fit(blocks: np.ndarray, size: int, mode: str) -> tuple[np.ndarray, FitInfo]:
         size: edge of the output cube.
         mode: ``crop`` (centre in x/z, keep the lowest layers), ``pad`` (centre it; a build
             that does not fit is scaled instead, see ``FitInfo.fell_back``) or ``scale``
-            (downsample by one factor on all axes until it fits; smaller builds are only padded).
+            (downsample by one factor on all axes until it fits; smaller builds are only padded)
+            or ``skip`` (builds that fit are centred; the others come back as ``mode == "skip"``).
 
     Returns:
         ``(grid, info)``: a ``(size, size, size)`` array, centred in x/z with its lowest
@@ -158,6 +160,8 @@ def fit(blocks: np.ndarray, size: int, mode: str) -> tuple[np.ndarray, FitInfo]:
     trimmed = tuple(int(s) for s in core.shape)
     if max(trimmed, default=0) <= size:
         return place(core, size), FitInfo("pad", 1.0, False, trimmed)  # type: ignore[arg-type]
+    if mode == "skip":
+        return np.zeros((size, size, size), dtype=blocks.dtype), FitInfo("skip", 1.0, False, trimmed)  # type: ignore[arg-type]
     if mode == "crop":
         return place(trim(centre_crop(core, size)), size), FitInfo("crop", 1.0, False, trimmed)  # type: ignore[arg-type]
     factor = max(trimmed) / size

@@ -30,6 +30,7 @@ class ImportReport:
     near_empty: list[tuple[str, int]] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     fell_back: list[str] = field(default_factory=list)
+    did_not_fit: list[tuple[str, list[int]]] = field(default_factory=list)
     ground_stripped: list[tuple[str, int]] = field(default_factory=list)
     blocks_total: int = 0
     blocks_remapped: int = 0
@@ -66,6 +67,7 @@ class ImportReport:
             "near_empty": [{"source": s, "blocks": n} for s, n in self.near_empty],
             "duplicates": [{"source": s, "duplicate_of": d} for s, d in self.duplicates],
             "fell_back_to_scale": self.fell_back,
+            "did_not_fit": [{"source": s, "trimmed_size": t} for s, t in self.did_not_fit],
             "ground_stripped": [{"source": s, "layers": n} for s, n in self.ground_stripped],
             "fit": {"read": self.builds_read, "fit_16": self.fits[16], "fit_32": self.fits[32],
                     "modes": dict(sorted(self.fit_modes.items())),

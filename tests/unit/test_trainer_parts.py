@@ -31,6 +31,18 @@ def test_load_dataset_maps_to_vocabulary_and_reads_labels(tmp_path):
         assert VoxelGrid(data.blocks[i].numpy(), VOCAB) == read_structure(ds / f"sample_{i:04d}")
 
 
+def test_load_dataset_leaves_out_the_held_out_split(tmp_path):
+    ds = write_dataset(tmp_path / "ds", count=6, held_out=(1, 4))
+    data = load_dataset(ds)
+    assert len(data) == 4 and data.held_out == 2
+    for row, i in enumerate((0, 2, 3, 5)):
+        assert VoxelGrid(data.blocks[row].numpy(), VOCAB) == read_structure(ds / f"sample_{i:04d}")
+    assert data.label_names == ["house", "tower"] and data.labels.tolist() == [0, 0, 1, 1]
+    only = write_dataset(tmp_path / "all_held", count=2, held_out=(0, 1))
+    with pytest.raises(ConfigError, match="held out"):
+        load_dataset(only)
+
+
 def test_unlabelled_dataset_has_no_labels(tmp_path):
     data = load_dataset(write_dataset(tmp_path / "ds", count=2, labels=False))
     assert data.labels is None and data.label_names == []

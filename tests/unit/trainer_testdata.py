@@ -66,8 +66,13 @@ def tower(size: int = 16, r: int = 2, h: int = 9, cx: int = 8, cz: int = 8) -> V
     return VoxelGrid.from_states(s, {"label": "tower"})
 
 
-def write_dataset(root: Path, count: int = 8, labels: bool = True, size: int = 16) -> Path:
-    """A dataset folder in the INTERFACES.md layout: houses and towers of varying size."""
+def write_dataset(root: Path, count: int = 8, labels: bool = True, size: int = 16,
+                  held_out: tuple[int, ...] = ()) -> Path:
+    """A dataset folder in the INTERFACES.md layout: houses and towers of varying size.
+
+    ``held_out`` sample indices get ``"split": "held_out"`` in their meta (the others ``train``),
+    as ``mcgen dataset import --split-by series`` writes them.
+    """
     root.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(0)
     counts: dict[str, int] = {}
@@ -79,6 +84,8 @@ def write_dataset(root: Path, count: int = 8, labels: bool = True, size: int = 1
         if not labels:
             g.meta.pop("label", None)
         g.meta.update(seed=i, index=i)
+        if held_out:
+            g.meta["split"] = "held_out" if i in held_out else "train"
         counts[g.meta.get("label", "")] = counts.get(g.meta.get("label", ""), 0) + 1
         d = root / f"sample_{i:04d}"
         save_json(g, d / "data.json")
