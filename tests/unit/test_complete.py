@@ -50,8 +50,8 @@ def test_region_mask_ways_and_errors() -> None:
         region_mask(16, (10, 6, 9))
     with pytest.raises(ConfigError, match="exactly one"):
         region_mask(16, (10, 6, 9), above=3, region=(0, 0, 0, 1, 1, 1))
-    with pytest.raises(ConfigError, match="larger than this model's 16"):
-        region_mask(16, (20, 6, 9), above=3)
+    with pytest.raises(ConfigError, match="larger than the 16x16x16 output box"):
+        region_mask(16, (20, 6, 9), above=3)  # the caller sizes the box: see output_shape
     with pytest.raises(ConfigError, match="outside"):
         region_mask(16, (10, 6, 9), region=(17, 0, 0, 20, 3, 3))
 
@@ -75,6 +75,27 @@ def test_given_blocks_come_out_bit_identical(checkpoint: Path, how: str) -> None
         assert (states[outside] == "minecraft:air").all()  # beyond the structure and not free: air
     if how == "fill_air":  # existing blocks stay, including the one outside the vocabulary
         assert ODD in grids[0].palette and STAIRS in grids[0].palette
+
+
+def test_structure_larger_than_the_grid_is_completed_window_by_window(checkpoint: Path) -> None:
+    """A 30 x 6 x 9 street of two houses: the output box is 30 x 16 x 16, several windows are
+    sampled, every given block comes back exactly, and every free voxel got a state."""
+    one = _structure()
+    b = np.zeros((30, 6, 9), dtype=np.int64)
+    b[:10], b[20:] = one.blocks, one.blocks
+    b[10:20, 0, :] = 1  # a floor between them
+    s = VoxelGrid(b, one.palette, {})
+    grids = complete(checkpoint, s, above=2, num_samples=2, num_steps=3, seed=5, device="cpu")
+    free = region_mask((30, 16, 16), s.size, above=2)
+    for g in grids:
+        assert g.size == (30, 16, 16) and g.meta["windows"] >= 3 and g.meta["generated"] == int(free.sum())
+        states = np.array(g.palette, dtype=object)[g.blocks]
+        given = np.array(s.palette, dtype=object)[s.blocks]
+        held = ~free[:30, :6, :9]
+        assert (states[:30, :6, :9][held] == given[held]).all()
+        assert (decode_given(g.meta["given_runs"], g.size) == ~free).all()
+    again = complete(checkpoint, s, above=2, num_samples=2, num_steps=3, seed=5, device="cpu")
+    assert all(x == y for x, y in zip(grids, again))  # deterministic for a seed
 
 
 def test_cli_writes_a_schematic_and_alternatives(checkpoint: Path, tmp_path: Path) -> None:
@@ -137,8 +158,11 @@ def test_structures_larger_than_the_grid_come_window_by_window(checkpoint: Path,
     a = comp.generate_large(ck, (24, 16, 20), num_samples=2, seed=1, num_steps=3, device="cpu")
     assert [g.size for g in a] == [(24, 16, 20)] * 2 and a[0].meta["windows"] == 4
     assert (seen[0] == -1).all()  # the first window is free everywhere
-    later = seen[1]  # window x0 = 8: x 8..15 overlap the first window and are held
-    assert (later[:, :8] >= 0).all() and (later[:, 8:] == -1).all()
+    # frontier order: next comes the window overlapping the most generated voxels, z0 = 4
+    # (z 4..15 generated: 3/4 of it) before x0 = 8 (1/2 of it)
+    later = seen[1]
+    assert (later[:, :, :, :12] >= 0).all() and (later[:, :, :, 12:] == -1).all()
+    assert ((seen[2] >= 0).float().mean() == 0.5) and ((seen[3] >= 0).float().mean() == 0.75 + 0.25 * 0.5)
     b = comp.generate_large(ck, (24, 16, 20), num_samples=2, seed=1, num_steps=3, device="cpu")
     assert all(x == y for x, y in zip(a, b))
     monkeypatch.setattr(obj_cls, "sample", real)
