@@ -98,6 +98,7 @@ def complete(
     region: Box | None = None,
     above: int | None = None,
     fill_air: bool = False,
+    free: np.ndarray | None = None,
     num_samples: int = 1,
     seed: int = 0,
     label: str | None = None,
@@ -111,7 +112,9 @@ def complete(
 ) -> list[VoxelGrid]:
     """``num_samples`` completions of ``structure``, given blocks unchanged.
 
-    A structure larger than the model's grid on some axis is completed window by window
+    What to generate: ``region``, ``above``, ``fill_air`` (see :func:`region_mask`) or any bool
+    mask ``free`` of :func:`output_shape`. A structure larger than the model's grid on some axis
+    is completed window by window
     (:func:`fill_windows`, ``overlap`` voxels between neighbouring windows, default half the grid).
 
     Returns:
@@ -129,7 +132,10 @@ def complete(
     g = ck.model_cfg.grid_size
     shape = output_shape(g, structure.size)
     air = structure.blocks == 0
-    free = region_mask(shape, structure.size, region=region, above=above, fill_air=air if fill_air else None)
+    if free is None:
+        free = region_mask(shape, structure.size, region=region, above=above, fill_air=air if fill_air else None)
+    elif region is not None or above is not None or fill_air or free.shape != shape or not free.any():
+        raise ConfigError(f"free must be the only way given, a non-empty bool mask of shape {shape}")
     run = prepare_sampling(ck, sampler=sampler, num_steps=num_steps, label=label, guidance=guidance, device=device)
     # the structure in the output box: given states (vocabulary ids or stand-ins; beyond it: air)
     given = np.zeros(shape, dtype=np.int64)
