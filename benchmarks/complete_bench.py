@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(verdict))
         return 0
     _sheet(held, examples, states, ROOT / "docs" / f"complete_{a.tag}.png")
-    doc = {"benchmark": "complete_bench", "tag": a.tag, "note": a.note, "count": len(held), "train_count": len(train),
+    doc = {"kind": "complete_bench", "tag": a.tag, "note": a.note, "count": len(held), "train_count": len(train),
            "train": str(a.train), "heldout": str(a.heldout), "models": models, "seed": a.seed,
            "machine": describe_machine(), "git": git_state(),
            "command": " ".join(["python benchmarks/complete_bench.py", *(argv if argv is not None else sys.argv[1:])]),

@@ -224,21 +224,95 @@ def render_study(d: dict) -> list[str]:
 
 
 def render_feature_net() -> list[str]:
-    from mcgen.evaluate.features import DEFAULT_PATH, load_net
+    from mcgen.evaluate.features import SHIPPED, load_net
 
-    try:
-        _, meta = load_net()
-    except Exception as exc:  # noqa: BLE001 - the document should still be written
-        return [f"Feature net not available: {exc}", ""]
-    i = meta["info"]
-    return [f"- file: `mcgen/evaluate/{DEFAULT_PATH.name}` ({DEFAULT_PATH.stat().st_size // 1024} KiB), "
-            f"{len(meta['labels'])} classes: {', '.join(meta['labels'])}",
-            f"- held-out accuracy: **{i.get('heldout_accuracy')}** on {i.get('heldout_count')} builds "
-            f"(dataset seed {i.get('heldout_seed')}); train accuracy {i.get('train_accuracy')} on {i.get('train_count')}",
-            f"- held-out accuracy on the extra `junk` class (noise, shuffled voxels, corrupted builds, blobs): "
-            f"{i.get('heldout_junk_accuracy')} on {i.get('heldout_junk_count')}",
-            f"- machine: {i.get('machine')}, torch {i.get('torch')}; {i.get('train_seconds')} s training",
-            f"- command: `{i.get('command')}`", f"- date: {i.get('date')}", ""]
+    lines = ["`mcgen evaluate --feature-net auto` picks the synthetic net for a `mcgen dataset synth` reference "
+             "and the real-build net for anything else; the report names the net and why.", ""]
+    for kind, path in SHIPPED.items():
+        try:
+            _, meta = load_net(path)
+        except Exception as exc:  # noqa: BLE001 - the document should still be written
+            lines += [f"### `{kind}`", "", f"Feature net not available: {exc}", ""]
+            continue
+        i = meta["info"]
+        chance = f"; chance (the largest class) {i['chance_accuracy']}" if i.get("chance_accuracy") else ""
+        lines += [f"### `{kind}`: `mcgen/evaluate/{path.name}` ({path.stat().st_size // 1024} KiB)", "",
+                  f"- trained on: {i.get('trained_on', 'synthetic archetypes')}; input: "
+                  f"{meta['config'].get('encoding', 'families')}",
+                  f"- {len(meta['labels'])} classes: {', '.join(meta['labels'])}",
+                  f"- held-out accuracy: **{i.get('heldout_accuracy')}** on {i.get('heldout_count')} builds{chance}; "
+                  f"train accuracy {i.get('train_accuracy')} on {i.get('train_count')}",
+                  f"- held-out accuracy on the extra `junk` class (noise, shuffled voxels, corrupted builds, blobs): "
+                  f"{i.get('heldout_junk_accuracy')} on {i.get('heldout_junk_count')}",
+                  f"- machine: {i.get('machine')}, torch {i.get('torch')}; {i.get('train_seconds')} s training",
+                  f"- command: `{i.get('command')}`", f"- date: {i.get('date')}", ""]
+    return lines
+
+
+def render_corpus(d: dict) -> list[str]:
+    """A model on the MineColonies corpus: import, training, raw evaluation on held-out series, targets, sheet."""
+    from mcgen.evaluate import format_table
+
+    imp, tr = d.get("import", {}), d.get("training", {})
+    sp = imp.get("split", {})
+    lines = [f"### `{d['name']}`", "", f"- machine: {machine_line(d['machine'])}", f"- command: `{d['command']}`",
+             f"- date: {d['date']}; code: {git_line(d.get('git'))}; source: `{d['_file']}`",
+             f"- import: `mcgen {d['import_command']}`: {imp.get('written')} buildings "
+             f"({sp.get('train', '?')} train / {sp.get('held_out', '?')} held out) in {imp.get('seconds')} s; "
+             f"vocabulary {imp.get('vocabulary')} states; of {imp.get('fit', {}).get('read')} read, "
+             f"{imp.get('fit', {}).get('fit_16')} fit 16^3 and {imp.get('fit', {}).get('fit_32')} fit 32^3",
+             f"- training: `mcgen {d['train_command']}`: {tr.get('steps')} steps in "
+             f"{tr.get('seconds') and round(tr['seconds'])} s ({tr.get('samples_per_s')} samples/s), "
+             f"final loss {tr.get('final_loss') and round(tr['final_loss'], 4)}",
+             f"- evaluation: `mcgen {d['eval_command']}` ({d.get('eval_wall_s')} s, sampling included)"]
+    if d.get("note"):
+        lines.append(f"- note: {d['note']}")
+    lines += ["", "Raw samples (`--cleanup none`) against the held-out series:", "",
+              *_fence(format_table(d["report"])), "", "The issue's targets:", "",
+              "| target | rule | value | baseline | ratio | met |", "|---|---|---|---|---|---|"]
+    for k, t in d["targets"].items():
+        met = {True: "yes", False: "**no**", None: "n/a"}[t["pass"]]
+        v, b = t.get("value"), t.get("baseline")
+        lines.append(f"| {k} | {t['rule']} | {'' if v is None else f'{v:.4g}'} | {'' if b is None else f'{b:.4g}'} | "
+                     f"{t.get('ratio', '') if t.get('ratio') is not None else ''} | {met} |")
+    if d.get("sheet"):
+        lines += ["", f"Held-out real buildings (left) and raw generated ones (right) of the same style, per row "
+                  f"({', '.join(d['sheet_styles'])}):", "", f"![corpus samples]({d['sheet']})"]
+    return [*lines, ""]
+
+
+COMPLETE_METHODS_NOTE = ("block accuracy: hidden voxels with exactly the true state over those solid in the truth or "
+                         "the prediction; occupancy IoU over the hidden voxels; plausible: the completed build is one "
+                         "grounded piece (the real held-out builds' rate is the baseline)")
+
+
+def render_complete(d: dict) -> list[str]:
+    """The completion benchmark: one table per mask type, models against the two baselines."""
+    lines = [f"### Completion, `{d['tag']}` ({d['count']} held-out builds, {d['train_count']} training builds)", "",
+             f"- machine: {machine_line(d['machine'])}", f"- command: `{d['command']}`",
+             f"- date: {d['date']}; code: {git_line(d.get('git'))}; source: `{d['_file']}`",
+             f"- models: " + ", ".join(f"`{k}` = `{v}`" for k, v in d["models"].items()),
+             f"- {COMPLETE_METHODS_NOTE}; real held-out builds plausible: {d['real_plausible']}"]
+    if d.get("note"):
+        lines.append(f"- note: {d['note']}")
+    lines += ["", "| mask | hidden (solid share) | method | block accuracy | occupancy IoU | plausible | seconds |",
+              "|---|---|---|---|---|---|---|"]
+    for kind, row in d["masks"].items():
+        for name, r in row.items():
+            if not isinstance(r, dict):
+                continue
+            how = f" ({r['objective']}, {r['sampler']} x {r['steps']})" if r.get("objective") else ""
+            lines.append(f"| {kind} | {row['hidden_share']:.3f} ({row['hidden_solid_share']:.3f}) | `{name}`{how} | "
+                         f"{r['block_accuracy']:.3f} | {r['occupancy_iou']:.3f} | {r['plausible']:.3f} | "
+                         f"{r.get('seconds', '')} |")
+    lines += ["", "Targets (the model beats both baselines on both scores for every mask; completed builds at least "
+              "as plausible as the real ones minus 0.05): "
+              + "; ".join(f"`{k}`: beats baselines {'yes' if v['beats_both_baselines'] else 'NO'}, plausibility "
+                          f"{'yes' if v['plausible_within_0.05'] else 'NO'}" for k, v in d["targets"].items()), ""]
+    sheet = f"docs/complete_{d['tag']}.png"
+    if (ROOT / sheet).is_file():
+        lines += [f"Examples (per row: truth, what the methods were given, then each method): ![completion]({sheet})", ""]
+    return lines
 
 
 def render(results: list[dict], argv: list[str]) -> str:
@@ -269,7 +343,17 @@ def render(results: list[dict], argv: list[str]) -> str:
         lines += ["No GPU recipe has been evaluated yet: on a GPU machine run `bash benchmarks/gpu_recipes.sh` "
                   "(the `small` recipe on 100 and on 1,000 synthetic builds) and copy its "
                   "`benchmarks/results/eval_small-*.json` here, then re-run this script with `--no-run`.", ""]
-    lines += ["## Evaluation feature net", "", *render_feature_net(), "## Speed benchmarks", ""]
+    corpus = [d for d in results if d.get("kind") == "corpus_recipe"]
+    if corpus:
+        lines += ["## Models on the MineColonies corpus (`benchmarks/corpus_recipe.py`)", ""]
+        for d in corpus:
+            lines += render_corpus(d)
+    done = [d for d in results if d.get("kind") == "complete_bench"]
+    if done:
+        lines += ["## Completion (`benchmarks/complete_bench.py`)", ""]
+        for d in done:
+            lines += render_complete(d)
+    lines += ["## Evaluation feature nets", "", *render_feature_net(), "## Speed benchmarks", ""]
     speeds = [d for d in results if d.get("kind") == "speed"]
     for script in SPEED_SCRIPTS:
         found = [d for d in speeds if d["script"] == script]
