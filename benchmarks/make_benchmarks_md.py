@@ -281,6 +281,25 @@ def render_corpus(d: dict) -> list[str]:
     return [*lines, ""]
 
 
+def render_seams(d: dict) -> list[str]:
+    """Builds larger than the grid: cut seams of overlapping windows against a naive tiling."""
+    lines = [f"### Seams, `{d['tag']}`: {d['num_samples']} raw builds of {' x '.join(map(str, d['size']))} "
+             f"from a {d['grid']}^3 model", "",
+             f"- machine: {machine_line(d['machine'])}", f"- command: `{d['command']}`",
+             f"- date: {d['date']}; code: {git_line(d.get('git'))}; checkpoint `{d['checkpoint']}`",
+             f"- a seam *cuts* a building part when more than {d['cut_threshold']} of the blocks touching it end "
+             "flush there (air across); control: the same on planes that are no seam", "",
+             "| method | overlap | windows | seams | seams cut | mean cut rate at seams | control planes cut | "
+             "mean cut rate, control | seconds |", "|---|---|---|---|---|---|---|---|---|"]
+    for name, r in d["rows"].items():
+        lines.append(f"| {name} | {r['overlap']} | {r['windows']} | {r['seams']} | {r['seams_cut']} | "
+                     f"{r['seam_cut_rate']} | {r['control_cut']} | {r['control_cut_rate']} | {r['seconds']} |")
+    pic = f"docs/seams_{d['tag']}.png"
+    if (ROOT / pic).is_file():
+        lines += ["", f"First three of each (top: overlapping, bottom: naive tiling): ![seams]({pic})"]
+    return [*lines, ""]
+
+
 COMPLETE_METHODS_NOTE = ("block accuracy: hidden voxels with exactly the true state over those solid in the truth or "
                          "the prediction; occupancy IoU over the hidden voxels; plausible: the completed build is one "
                          "grounded piece (the real held-out builds' rate is the baseline)")
@@ -353,6 +372,8 @@ def render(results: list[dict], argv: list[str]) -> str:
         lines += ["## Completion (`benchmarks/complete_bench.py`)", ""]
         for d in done:
             lines += render_complete(d)
+    for d in [d for d in results if d.get("kind") == "seam_bench"]:
+        lines += render_seams(d)
     lines += ["## Evaluation feature nets", "", *render_feature_net(), "## Speed benchmarks", ""]
     speeds = [d for d in results if d.get("kind") == "speed"]
     for script in SPEED_SCRIPTS:
