@@ -23,7 +23,7 @@ def _at(at: tuple[int, int, int] | None) -> tuple[int, int, int] | None:
     return None if at is None or all(v is None for v in at) else tuple(int(v) for v in at)  # type: ignore[return-value]
 
 
-def _print_report(report, *, verb: str) -> None:
+def print_report(report, *, verb: str) -> None:
     """Human summary of a PasteReport (stdout: boxes and /tp lines; stderr: the rest)."""
     head = "would paste" if report.dry_run else verb
     say(f"{head} into {report.world} (Minecraft {report.version}, DataVersion {report.data_version})")
@@ -50,7 +50,8 @@ def _print_report(report, *, verb: str) -> None:
     say(f"done in {report.seconds:.2f} s")
 
 
-def _paste_opts(dry_run: bool, no_backup: bool, create_chunks: bool) -> dict:
+def paste_opts(dry_run: bool, no_backup: bool, create_chunks: bool) -> dict:
+    """The keyword arguments of :func:`mcgen.world.paste` for the CLI's safety flags."""
     return {"dry_run": dry_run, "backup": not no_backup, "create_chunks": create_chunks}
 
 
@@ -76,11 +77,12 @@ def paste_cmd(
     if rotate or mirror:
         grid = grid.transformed(rotate // 90, mirror)
     placement = Placement(grid, at[0], at[1], at[2], name=Path(file).stem, no_air=no_air)
-    report = paste(world, [placement], reason=f"paste {Path(file).name}", **_paste_opts(dry_run, no_backup, create_chunks))
-    _print_report(report, verb="pasted")
+    report = paste(world, [placement], reason=f"paste {Path(file).name}", **paste_opts(dry_run, no_backup, create_chunks))
+    print_report(report, verb="pasted")
 
 
 def build_cmd(
+    ctx: typer.Context,
     checkpoint: Path = typer.Option(..., "--checkpoint", help="Trained checkpoint, e.g. outputs/checkpoints/latest.pt."),
     into: str = typer.Option(..., "--into", help="World save: a path, or a name in ./worlds or the Minecraft saves folder."),
     count: int = typer.Option(4, "--count", min=1, max=64, help="How many buildings to generate."),
@@ -103,48 +105,105 @@ def build_cmd(
     datapack: bool = typer.Option(False, "--datapack", help="Do not paste into chunks: install the buildings as "
                                   "structure templates in <save>/datapacks/mcgen_structures (for the save's version); "
                                   "in game /reload, then /place template mcgen:NAME."),
+    around: tuple[int, int, int] | None = typer.Option(
+        None, "--around", help="X Y Z: instead of new buildings, complete what stands in the box of the model's grid "
+        "size whose min corner is X Y Z (as `mcgen complete --fill-air`: air cells may get blocks, every block there "
+        "stays) and write the generated blocks back there. Not with --count > 1, --at, --near-spawn, --spacing, "
+        "--size, --datapack or --cleanup."),
 ) -> None:
-    """Generate buildings with a checkpoint and put them into a world, each on the ground (or into a data pack)."""
+    """Generate buildings with a checkpoint and put them into a world, each on the ground (or into a data pack);
+    with --around, complete what already stands at a spot."""
     from mcgen.world import place_buildings, resolve_world  # noqa: PLC0415
 
     check_cleanup(clean)
-    at_xyz = _at(at)
+    at_xyz, around_xyz = _at(at), _at(around)
     if at_xyz is not None and near_spawn:
         raise UsageError("use either --at or --near-spawn, not both")
+    if around_xyz is not None:
+        _check_around(ctx, count)
     world = resolve_world(into)
     try:
-        from mcgen.generate import generate  # noqa: PLC0415 - torch, only for this command
+        from mcgen.generate import generate  # noqa: PLC0415, F401 - torch, only for this command
     except ImportError as exc:
         raise ConfigError(f"generation is not available in this install: {exc}") from exc
-    say(f"generating {count} building(s) with {checkpoint} ...")
-    # generate() checks --sampler / --num-steps against the checkpoint's objective and fills its defaults
-    if size is not None:
-        from mcgen.cli.cmd_model import sample_large  # noqa: PLC0415
-        from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415
-        from mcgen.generate import resolve_device  # noqa: PLC0415
-
-        grids = sample_large(load_checkpoint(checkpoint), tuple(size), count, seed, label, guidance, sampler,
-                              num_steps, temperature, None, resolve_device("auto"), clean)
+    sampling = {"seed": seed, "label": label, "guidance": guidance, "sampler": sampler, "num_steps": num_steps,
+                "temperature": temperature}
+    opts = paste_opts(dry_run, no_backup, create_chunks)
+    if around_xyz is not None:
+        grids, report = _complete_around(checkpoint, world, around_xyz, sampling, opts)
     else:
-        grids = generate(checkpoint, count, sampler=sampler, num_steps=num_steps, seed=seed, label=label,
-                         guidance=guidance, clean=clean, temperature=temperature)
-    sampler = grids[0].meta.get("sampler", sampler) if grids else sampler
-    num_steps = grids[0].meta.get("steps", num_steps) if grids else num_steps
-    names = [f"building_{i}" for i in range(len(grids))]
-    if datapack:
-        install_datapack(world, grids, names, dry_run=dry_run)
-        return
-    report = place_buildings(world, grids, at=at_xyz, spacing=spacing, names=names,
-                             reason=f"build {len(grids)} from {Path(checkpoint).name}",
-                             **_paste_opts(dry_run, no_backup, create_chunks))
-    _print_report(report, verb="built")
+        grids = _generate(checkpoint, count, size, clean, sampling)
+        names = [f"building_{i}" for i in range(len(grids))]
+        if datapack:
+            install_datapack(world, grids, names, dry_run=dry_run)
+            return
+        report = place_buildings(world, grids, at=at_xyz, spacing=spacing, names=names,
+                                 reason=f"build {len(grids)} from {Path(checkpoint).name}", **opts)
+    print_report(report, verb="built")
     if dry_run:
         return
     folder = out_dir or world / "mcgen_builds" / time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    _write_build_files(folder, grids, report, {"checkpoint": str(checkpoint), "seed": seed, "label": label,
-                                               "guidance": guidance, "sampler": sampler, "num_steps": num_steps,
-                                               "cleanup": clean})
+    meta = grids[0].meta if grids else {}
+    settings = {"checkpoint": str(checkpoint), **sampling, "sampler": meta.get("sampler", sampler),
+                "num_steps": meta.get("steps", num_steps)}
+    settings.update({"around": list(around_xyz)} if around_xyz is not None else {"cleanup": clean})
+    _write_build_files(folder, grids, report, settings)
     say(f"files: {folder}")
+
+
+_NOT_WITH_AROUND = {"at": "--at", "near_spawn": "--near-spawn", "spacing": "--spacing", "size": "--size",
+                    "datapack": "--datapack", "clean": "--cleanup"}
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """Whether the user set option ``name`` (rather than it keeping its default)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+
+def _check_around(ctx: typer.Context, count: int) -> None:
+    """Refuse the ``build`` options that mean nothing with ``--around`` (one usage line)."""
+    if _given(ctx, "count") and count != 1:
+        raise UsageError(f"--around completes the one spot at X Y Z: --count {count} does not apply")
+    bad = [flag for name, flag in _NOT_WITH_AROUND.items() if _given(ctx, name)]
+    if bad:
+        raise UsageError(f"--around completes what stands at X Y Z: {', '.join(bad)} cannot go with it")
+
+
+def _generate(checkpoint: Path, count: int, size: tuple[int, int, int] | None, clean: str, sampling: dict) -> list:
+    """``count`` fresh buildings (window by window when ``size`` is given)."""
+    from mcgen.generate import generate  # noqa: PLC0415
+
+    say(f"generating {count} building(s) with {checkpoint} ...")
+    # generate() checks --sampler / --num-steps against the checkpoint's objective and fills its defaults
+    if size is None:
+        return generate(checkpoint, count, clean=clean, **sampling)
+    from mcgen.cli.cmd_model import sample_large  # noqa: PLC0415
+    from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415
+    from mcgen.generate import resolve_device  # noqa: PLC0415
+
+    s = sampling
+    return sample_large(load_checkpoint(checkpoint), tuple(size), count, s["seed"], s["label"], s["guidance"],
+                        s["sampler"], s["num_steps"], s["temperature"], None, resolve_device("auto"), clean)
+
+
+def _complete_around(checkpoint: Path, world: Path, origin: tuple[int, int, int], sampling: dict, opts: dict):
+    """Complete the grid-sized box at ``origin`` (air cells free) and paste the generated cells back there.
+
+    Returns ``([completion], report)``.
+    """
+    from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415
+    from mcgen.complete_world import complete_box, completion_placement, grid_box  # noqa: PLC0415
+    from mcgen.world import paste  # noqa: PLC0415
+
+    ck = load_checkpoint(checkpoint)
+    box = grid_box(origin, ck.model_cfg.grid_size)
+    say(f"completing what stands in {box[:3]} .. {box[3:]} with {checkpoint} ...")
+    structure, grids = complete_box(ck, world, box, fill_air=True, **sampling)
+    say(f"{structure.count()} block(s) stand there; the model added {grids[0].count() - structure.count()}")
+    report = paste(world, [completion_placement(grids[0], origin, "completion")],
+                   reason=f"build --around {' '.join(map(str, origin))} from {Path(checkpoint).name}", **opts)
+    return grids, report
 
 
 def datapack_version(world: Path) -> str:

@@ -146,8 +146,12 @@ def chunk_is_full(level, cx: int, cz: int) -> bool | None:
 
 
 def write_grid(level, tr: Translator, grid: VoxelGrid, origin: tuple[int, int, int], *,
-               no_air: bool = False, hook: ProgressHook | None = None) -> tuple[int, list[str]]:
+               no_air: bool = False, keep: np.ndarray | None = None,
+               hook: ProgressHook | None = None) -> tuple[int, list[str]]:
     """Write ``grid`` with its ``[0, 0, 0]`` at world ``origin``, one slice per chunk.
+
+    ``no_air`` leaves the world's block where the grid has air, ``keep`` (bool, the grid's size)
+    wherever it is True.
 
     Chunks that do not exist are created (the caller decides whether that is allowed); chunks
     that were not fully generated are marked full. Block entities in overwritten cells are
@@ -171,9 +175,11 @@ def write_grid(level, tr: Translator, grid: VoxelGrid, origin: tuple[int, int, i
         az0, az1 = max(oz, cz * 16), min(oz + sz, cz * 16 + 16)
         src = grid.blocks[ax0 - ox:ax1 - ox, :, az0 - oz:az1 - oz]  # (w, Y, d)
         mask = src != 0 if no_air else np.ones(src.shape, dtype=bool)
+        if keep is not None:
+            mask &= ~keep[ax0 - ox:ax1 - ox, :, az0 - oz:az1 - oz]
         dst = (slice(ax0 - cx * 16, ax1 - cx * 16), slice(oy, oy + sy), slice(az0 - cz * 16, az1 - cz * 16))
         vals = lut[src]
-        if no_air:
+        if not mask.all():
             vals = np.where(mask, vals, chunk.blocks[dst])
         chunk.blocks[dst] = vals
         _fix_block_entities(chunk, src, mask, entities, (ax0, oy, az0))

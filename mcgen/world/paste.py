@@ -36,7 +36,11 @@ ProgressHook = Callable[[str, int, int], None]
 
 @dataclass
 class Placement:
-    """A grid to paste with its ``[0, 0, 0]`` at ``(x, y, z)``; ``y=None`` = rest on the surface."""
+    """A grid to paste with its ``[0, 0, 0]`` at ``(x, y, z)``; ``y=None`` = rest on the surface.
+
+    ``no_air`` keeps the world's block where the grid has air; ``keep`` (a bool array of the grid's
+    size) keeps it wherever True (a completion pastes only the cells it generated).
+    """
 
     grid: VoxelGrid
     x: int
@@ -44,6 +48,12 @@ class Placement:
     z: int
     name: str = ""
     no_air: bool = False
+    keep: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    def written(self) -> np.ndarray:
+        """(X, Y, Z) bool: the cells this placement writes."""
+        mask = self.grid.blocks != 0 if self.no_air else np.ones(self.grid.size, dtype=bool)
+        return mask if self.keep is None else mask & ~self.keep
 
 
 @dataclass
@@ -154,8 +164,10 @@ def _plan(level, tr: lv.Translator, placements: list[Placement]) -> list[tuple[P
         sx, sy, sz = p.grid.size
         if y < min_y or y + sy > max_y:
             raise WorldError(f"{p.name or f'structure {i}'} spans y={y}..{y + sy - 1}, outside the world's {min_y}..{max_y - 1}")
-        lights = sum(int(np.count_nonzero(p.grid.blocks == k)) for k, s in enumerate(p.grid.palette) if k and emits_light(s))
-        count = p.grid.count() if p.no_air else sx * sy * sz
+        written = p.written()
+        lights = sum(int(np.count_nonzero((p.grid.blocks == k) & written))
+                     for k, s in enumerate(p.grid.palette) if k and emits_light(s))
+        count = int(written.sum())
         box = PlacedBox(p.name or f"structure_{i}", (p.x, y, p.z), (p.x + sx - 1, y + sy - 1, p.z + sz - 1), count, lights, surface)
         out.append((p, y, box))
     return out
@@ -210,6 +222,9 @@ def _normalise(placements: list[Placement | tuple]) -> list[Placement]:
     for p in out:
         if 0 in p.grid.size:
             raise WorldError(f"{p.name or 'structure'} is empty (size {p.grid.size})")
+        if p.keep is not None and tuple(p.keep.shape) != tuple(p.grid.size):
+            raise WorldError(f"{p.name or 'structure'}: keep mask {tuple(p.keep.shape)} does not match "
+                             f"size {p.grid.size}")
     return out
 
 
@@ -305,7 +320,7 @@ def _write(level, placements, world, regions, chunks, info, hook, dry_run, creat
         if dry_run:
             unknown.update(tr.palette_lut(p.grid)[2])
             continue
-        _, bad = lv.write_grid(level, tr, p.grid, (p.x, y, p.z), no_air=p.no_air, hook=hook)
+        _, bad = lv.write_grid(level, tr, p.grid, (p.x, y, p.z), no_air=p.no_air, keep=p.keep, hook=hook)
         unknown.update(bad)
     report.unknown_states = sorted(unknown)
     return report
