@@ -320,7 +320,9 @@ def render_complete(d: dict) -> list[str]:
         for name, r in row.items():
             if not isinstance(r, dict):
                 continue
-            how = f" ({r['objective']}, {r['sampler']} x {r['steps']})" if r.get("objective") else ""
+            how = f" ({r['objective']}, {r['sampler']} x {r['steps']}" + (
+                f", {r['resample']} resampling rounds" if r.get("objective") == "gaussian" else "") + ")" \
+                if r.get("objective") else ""
             lines.append(f"| {kind} | {row['hidden_share']:.3f} ({row['hidden_solid_share']:.3f}) | `{name}`{how} | "
                          f"{r['block_accuracy']:.3f} | {r['occupancy_iou']:.3f} | {r['plausible']:.3f} | "
                          f"{r.get('seconds', '')} |")

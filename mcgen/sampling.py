@@ -100,15 +100,21 @@ def ddim_steps(
     x = x_T
     tvecs = _t_vectors(timesteps, x.shape[0], x.device)
     for i, (ab_t, ab_prev) in enumerate(_pairs(alpha_bar, timesteps)):
-        x0 = denoise(x, tvecs[i])
-        sigma = eta * math.sqrt(max((1 - ab_prev) / (1 - ab_t) * (1 - ab_t / ab_prev), 0.0))
-        # eps = (x - sqrt(ab_t) x0) / sqrt(1 - ab_t), folded into x_prev = a * x0 + b * x
-        b = math.sqrt(max(1 - ab_prev - sigma**2, 0.0)) / math.sqrt(1 - ab_t)
-        a = math.sqrt(ab_prev) - b * math.sqrt(ab_t)
-        x = torch.add(x * b, x0, alpha=a)
-        if sigma > 0:
-            x = x.add_(_noise_like(x, generator), alpha=sigma)
+        x = ddim_update(x, denoise(x, tvecs[i]), ab_t, ab_prev, eta, generator)
         yield i, x
+
+
+def ddim_update(x: torch.Tensor, x0: torch.Tensor, ab_t: float, ab_prev: float, eta: float = 0.0,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+    """One DDIM step from level ``ab_t`` to ``ab_prev`` given the model's ``x0`` (a new tensor)."""
+    sigma = eta * math.sqrt(max((1 - ab_prev) / (1 - ab_t) * (1 - ab_t / ab_prev), 0.0))
+    # eps = (x - sqrt(ab_t) x0) / sqrt(1 - ab_t), folded into x_prev = a * x0 + b * x
+    b = math.sqrt(max(1 - ab_prev - sigma**2, 0.0)) / math.sqrt(1 - ab_t)
+    a = math.sqrt(ab_prev) - b * math.sqrt(ab_t)
+    x = torch.add(x * b, x0, alpha=a)
+    if sigma > 0:
+        x = x.add_(_noise_like(x, generator), alpha=sigma)
+    return x
 
 
 def ddpm_steps(
@@ -128,16 +134,22 @@ def ddpm_steps(
     x = x_T
     tvecs = _t_vectors(timesteps, x.shape[0], x.device)
     for i, (ab_t, ab_prev) in enumerate(_pairs(alpha_bar, timesteps)):
-        x0 = denoise(x, tvecs[i])
-        alpha = ab_t / ab_prev
-        beta = 1 - alpha
-        a = math.sqrt(ab_prev) * beta / (1 - ab_t)
-        b = math.sqrt(alpha) * (1 - ab_prev) / (1 - ab_t)
-        var = beta * (1 - ab_prev) / (1 - ab_t)
-        x = torch.add(x * b, x0, alpha=a)
-        if var > 0:
-            x = x.add_(_noise_like(x, generator), alpha=math.sqrt(var))
+        x = ddpm_update(x, denoise(x, tvecs[i]), ab_t, ab_prev, generator)
         yield i, x
+
+
+def ddpm_update(x: torch.Tensor, x0: torch.Tensor, ab_t: float, ab_prev: float,
+                generator: torch.Generator | None = None) -> torch.Tensor:
+    """One ancestral DDPM step (see :func:`ddpm_steps`) from ``ab_t`` to ``ab_prev`` (a new tensor)."""
+    alpha = ab_t / ab_prev
+    beta = 1 - alpha
+    a = math.sqrt(ab_prev) * beta / (1 - ab_t)
+    b = math.sqrt(alpha) * (1 - ab_prev) / (1 - ab_t)
+    var = beta * (1 - ab_prev) / (1 - ab_t)
+    x = torch.add(x * b, x0, alpha=a)
+    if var > 0:
+        x = x.add_(_noise_like(x, generator), alpha=math.sqrt(var))
+    return x
 
 
 def run_sampler(steps: Iterator[tuple[int, torch.Tensor]], progress: Callable[[int, int], None] | None = None,
@@ -252,6 +264,7 @@ def sample(
     noise: torch.Tensor | None = None,
     progress: Callable[[int, int], None] | None = None,
     known: torch.Tensor | None = None,
+    resample: int = 0,
 ) -> torch.Tensor:
     """Generate ``n`` structures as vocabulary indices.
 
@@ -272,6 +285,8 @@ def sample(
         known: optional (n, X, Y, Z) block indices to keep, -1 = free: after every step the known
             voxels are set to their clean embedding noised to the next step's level (replacement
             inpainting), and the result holds them exactly.
+        resample: with ``known``: resampling rounds per step (RePaint; each costs one more
+            network evaluation per step), see :func:`_inpaint_steps`.
 
     Returns:
         LongTensor (n, X, Y, Z) on ``device``.
@@ -295,33 +310,47 @@ def sample(
     # The chain runs in token layout (noise and every update are per voxel, so order is free).
     x_T = unwrap(model).to_tokens(noise.to(device=device, dtype=torch.float32))  # (n, N, p^3 d)
     den = ModelDenoiser(model, labels, guidance, autocast=device.type == "cuda", tokens=True)
-    if sampler == "ddim":
-        steps = ddim_steps(den, x_T, diffusion.alpha_bar, ts, eta=eta, generator=generator)
-    else:
-        steps = ddpm_steps(den, x_T, diffusion.alpha_bar, ts, generator=generator)
     if known is None:
+        if sampler == "ddim":
+            steps = ddim_steps(den, x_T, diffusion.alpha_bar, ts, eta=eta, generator=generator)
+        else:
+            steps = ddpm_steps(den, x_T, diffusion.alpha_bar, ts, generator=generator)
         run_sampler(steps, progress, len(ts))
         return den.blocks()  # (n, X, Y, Z)
+    if resample < 0:
+        raise ConfigError(f"resample must be >= 0, got {resample}")
     known = torch.as_tensor(known, device=device).long()
     if known.shape != (n, g, g, g):
         raise ConfigError(f"known must have shape ({n}, {g}, {g}, {g}), got {tuple(known.shape)}")
-    run_sampler(_hold_known(steps, unwrap(model), known, diffusion.alpha_bar, ts, generator), progress, len(ts))
+    update = (lambda x, x0, ab_t, ab_prev: ddim_update(x, x0, ab_t, ab_prev, eta, generator)) if sampler == "ddim" \
+        else (lambda x, x0, ab_t, ab_prev: ddpm_update(x, x0, ab_t, ab_prev, generator))  # noqa: E731
+    run_sampler(_inpaint_steps(den, x_T, unwrap(model), known, diffusion.alpha_bar, ts, update, resample, generator),
+                progress, len(ts))
     return torch.where(known >= 0, known, den.blocks())
 
 
-def _hold_known(steps: Iterator[tuple[int, torch.Tensor]], raw: torch.nn.Module, known: torch.Tensor,
-                alpha_bar: torch.Tensor, ts: Sequence[int], generator: torch.Generator | None
-                ) -> Iterator[tuple[int, torch.Tensor]]:
-    """Replacement inpainting: after step ``i`` put ``q(x_prev | x0 = known)`` at the known voxels
-    (in place, so the stepper continues from it)."""
+def _inpaint_steps(den: Callable, x_T: torch.Tensor, raw: torch.nn.Module, known: torch.Tensor,
+                   alpha_bar: torch.Tensor, ts: Sequence[int], update: Callable, resample: int,
+                   generator: torch.Generator | None) -> Iterator[tuple[int, torch.Tensor]]:
+    """Replacement inpainting with resampling (RePaint, Lugmayr et al. 2022): after each step the
+    known voxels get ``q(x_prev | x0 = known)``; then, ``resample`` times, the whole state is
+    noised back to the step's level (``q(x_t | x_prev)``) and the step is taken again, so the free
+    voxels can agree with the known ones instead of only being overwritten next to them."""
     k_tok = raw.to_tokens(known)  # (n, N, p^3)
     held = (k_tok >= 0).repeat_interleave(raw.cfg.embed_dim, dim=-1)  # (n, N, p^3 d)
-    x0 = raw.codec.encode(k_tok.clamp_min(0)).flatten(2)  # (n, N, p^3 d)
-    pairs = _pairs(alpha_bar, ts)
-    for i, x in steps:
-        ab_prev = pairs[i][1]
-        noisy = x0 * math.sqrt(ab_prev)
-        if ab_prev < 1.0:
-            noisy = noisy.add_(_noise_like(x0, generator), alpha=math.sqrt(1.0 - ab_prev))
-        x[held] = noisy[held].to(x.dtype)
+    x0_known = raw.codec.encode(k_tok.clamp_min(0)).flatten(2)  # (n, N, p^3 d)
+    tvecs = _t_vectors(ts, x_T.shape[0], x_T.device)
+    x = x_T
+    for i, (ab_t, ab_prev) in enumerate(_pairs(alpha_bar, ts)):
+        rounds = resample if ab_prev < 1.0 else 0  # the last step lands on the data: nothing to redo
+        for r in range(rounds + 1):
+            x_prev = update(x, den(x, tvecs[i]), ab_t, ab_prev)
+            noisy = x0_known * math.sqrt(ab_prev)
+            if ab_prev < 1.0:
+                noisy = noisy.add_(_noise_like(x0_known, generator), alpha=math.sqrt(1.0 - ab_prev))
+            x_prev[held] = noisy[held].to(x_prev.dtype)
+            if r < rounds:  # back up one step: x_t ~ N(sqrt(ab_t / ab_prev) x_prev, 1 - ab_t / ab_prev)
+                back = ab_t / ab_prev
+                x = (x_prev * math.sqrt(back)).add_(_noise_like(x_prev, generator), alpha=math.sqrt(1.0 - back))
+        x = x_prev
         yield i, x

@@ -153,6 +153,34 @@ def test_sample_returns_block_indices_and_is_seed_deterministic() -> None:
     assert d.shape == a.shape
 
 
+@pytest.mark.parametrize("sampler", ["ddim", "ddpm"])
+def test_inpainting_holds_known_voxels_and_resampling_reruns_each_step(sampler: str, monkeypatch) -> None:
+    torch.set_num_threads(1)
+    model, diffusion = _tiny(), GaussianDiffusion(DiffusionConfig())
+    known = torch.full((2, 16, 16, 16), -1, dtype=torch.long)
+    known[:, :, :4] = 3  # a floor of block 3, held
+    known[1, 5, 5, 5] = 1
+    calls = []
+    real_forward = type(model).forward
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return real_forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(model), "forward", counting)
+    for rounds in (0, 2):
+        calls.clear()
+        out = sample(model, diffusion, 2, sampler=sampler, num_steps=4, known=known, resample=rounds,
+                     generator=torch.Generator().manual_seed(0))
+        assert torch.equal(out[known >= 0], known[known >= 0])
+        assert len(calls) == 4 + 3 * rounds  # every step but the last is taken 1 + rounds times
+    again = sample(model, diffusion, 2, sampler=sampler, num_steps=4, known=known, resample=2,
+                   generator=torch.Generator().manual_seed(0))
+    assert torch.equal(out, again)
+    with pytest.raises(ConfigError, match="resample"):
+        sample(model, diffusion, 2, num_steps=4, known=known, resample=-1)
+
+
 def test_final_decode_is_argmax_of_last_logits() -> None:
     model, diffusion = _tiny(), GaussianDiffusion(DiffusionConfig())
     den = ModelDenoiser(model)
