@@ -17,8 +17,14 @@ EPILOG = """Examples:
 
   mcgen evaluate --checkpoint outputs/checkpoints/latest.pt --num-samples 256 --reference dataset/ --json report.json
 
+  mcgen evaluate --checkpoint mc16.pt --reference mc16/ --cleanup none     # a dataset with a held-out split
+
 Every metric comes with its real-vs-real baseline (one half of the reference set scored against
-the other half) and a bootstrap 95% interval. The JSON report has n_samples, n_reference and, per
+the other half) and a bootstrap 95% interval. A dataset imported with --split-by series is scored
+on its held-out series (--split), with near copies counted against its training split. The
+feature net is picked for the reference (--feature-net auto: the synthetic-archetype net for
+`mcgen dataset synth` data, the real-build net, trained on MineColonies styles, otherwise); the
+report says which. The JSON report has n_samples, n_reference and, per
 metric, {"samples", "baseline", "ci"}.
 """
 
@@ -31,6 +37,33 @@ def _read_all(path: Path, what: str) -> list:
     if not grids:
         raise EvaluationError(f"{what} holds no structures", path=path)
     return grids
+
+
+SPLITS = ("auto", "held_out", "train", "all")
+
+
+def split_reference(grids: list, split: str) -> tuple[list, list, str]:
+    """``(reference, training builds for novelty, what was used)`` for ``--split``.
+
+    Raises:
+        UsageError: an unknown split, or held_out/train asked of a reference without a split.
+    """
+    if split not in SPLITS:
+        raise UsageError(f"--split must be one of {', '.join(SPLITS)}, got {split!r}")
+    parts = [g.meta.get("split") for g in grids]
+    has_split = "held_out" in parts and "train" in parts
+    if not has_split:
+        if split in ("held_out", "train"):
+            raise UsageError(f"--split {split}: the reference has no held-out split "
+                             "(mcgen dataset import --split-by series makes one)")
+        return grids, [], "all"
+    if split == "all":
+        return grids, [], "all"
+    held = [g for g, p in zip(grids, parts) if p == "held_out"]
+    train = [g for g, p in zip(grids, parts) if p != "held_out"]
+    if split == "train":
+        return train, [], "train"
+    return held, train, "held_out"
 
 
 def _generate(checkpoint: Path, num_samples: int, seed: int, device: str, steps: int | None, label: str | None,
@@ -82,15 +115,22 @@ def evaluate_command(
     label: str | None = typer.Option(None, "--label", help="With --checkpoint: class label, or 'all' (the default for conditional models: every class in turn)."),
     guidance: float | None = typer.Option(None, "--guidance", help="With --checkpoint: classifier-free guidance scale."),
     clean: str = typer.Option("floating", "--cleanup", help="With --checkpoint: post-sampling clean-up, as in `mcgen sample` (floating, largest or none = the raw model output)."),
+    split: str = typer.Option("auto", "--split", help="A reference dataset with a held-out split: held_out (what auto picks), train or all."),
+    feature_net: str = typer.Option("auto", "--feature-net", help="auto, synthetic, real or a feature-net file (see below)."),
 ) -> None:
     """Compare generated structures with the reference set: plausibility, distribution distances,
     learned-feature distances, novelty and diversity, each with its real-vs-real baseline."""
     from mcgen.evaluate.report import evaluate, format_table
     from mcgen.fsutil import atomic_write_text
 
+    from mcgen.evaluate.features import choose_net
+
     if (samples is None) == (checkpoint is None):
         raise UsageError("give exactly one of --samples DIR or --checkpoint FILE")
-    ref = _read_all(reference, "--reference")
+    net_path, net_reason = choose_net(feature_net, reference)
+    if features and not net_path.is_file():
+        raise UsageError(f"--feature-net: no feature net at {net_path}")
+    ref, train, used = split_reference(_read_all(reference, "--reference"), split)
     if save_samples is not None and checkpoint is None:
         raise UsageError("--save-samples only goes with --checkpoint")
     if checkpoint is None and (label is not None or guidance is not None):
@@ -104,10 +144,14 @@ def evaluate_command(
         smp = _read_all(samples, "--samples")
     if save_samples is not None:
         _save(smp, save_samples)
-    say(f"evaluating {len(smp)} samples against {len(ref)} reference structures ...")
-    report = evaluate(smp, ref, seed=seed, n_boot=bootstrap, features=features)
+    say(f"evaluating {len(smp)} samples against {len(ref)} reference structures"
+        + (f" (the held-out split; near copies against {len(train)} training builds)" if train else "") + " ...")
+    report = evaluate(smp, ref, seed=seed, n_boot=bootstrap, features=features, feature_net=str(net_path), train=train)
     report["samples_source"] = str(checkpoint or samples)
     report["reference_source"] = str(reference)
+    report["reference_split"] = used
+    if report.get("feature_net"):
+        report["feature_net"]["chosen"] = net_reason
     out(format_table(report))
     if json_path is not None:
         atomic_write_text(json_path, json.dumps(report, indent=1) + "\n")

@@ -36,17 +36,17 @@ def _blob(shape: tuple[int, ...], families: np.ndarray, rng: np.random.Generator
 
 
 def make_junk(builds: np.ndarray, count: int, num_families: int, seed: int) -> np.ndarray:
-    """``count`` junk grids ``(count, X, Y, Z)`` uint8, the kinds in turn, from ``builds`` (family indices).
+    """``count`` junk grids ``(count, X, Y, Z)`` (``builds``' dtype), the kinds in turn, from ``builds``.
 
     Args:
-        builds: ``(N, X, Y, Z)`` family indices of real builds (0 air, 1..num_families).
+        builds: ``(N, X, Y, Z)`` family (or block-state) indices of real builds (0 air, 1..num_families).
         count: how many to make.
-        num_families: family count (indices run 1..num_families).
+        num_families: family (or state) count (indices run 1..num_families).
         seed: RNG seed.
     """
     rng = np.random.default_rng(seed)
     shape = builds.shape[1:]
-    out = np.zeros((count, *shape), dtype=np.uint8)
+    out = np.zeros((count, *shape), dtype=builds.dtype)
     for i in range(count):
         build = builds[rng.integers(0, len(builds))].astype(np.int64)
         used = np.unique(build[build > 0])

@@ -58,7 +58,8 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
 PROTOCOL = ("reference split at random into halves A and B; distribution and feature metrics score the "
             "samples against B and the baseline is A against B (A subsampled to at most n_samples); novelty "
             "scores the samples against the whole reference (the training set), the baseline A against B; "
-            "ci: bias-corrected percentile bootstrap over the samples")
+            "when the reference is a held-out split, novelty scores samples and A against the training split "
+            "(n_train); ci: bias-corrected percentile bootstrap over the samples")
 
 
 class EvaluationError(McgenError):
@@ -148,13 +149,17 @@ class _Pair:
         raise KeyError(name)
 
 
-def _stack_all(samples: Sequence[VoxelGrid], reference: Sequence[VoxelGrid]) -> tuple[M.GridBatch, M.GridBatch]:
-    shape = M.common_shape(samples, reference)
+def _stack_all(samples: Sequence[VoxelGrid], reference: Sequence[VoxelGrid],
+               train: Sequence[VoxelGrid] = ()) -> tuple[M.GridBatch, M.GridBatch, M.GridBatch | None]:
+    shape = M.common_shape(samples, reference, train)
     states: list[str] = []
     ref = M.stack(reference, states, shape)
     smp = M.stack(samples, states, shape)
+    trn = M.stack(train, states, shape) if train else None
     ref.states = smp.states = states
-    return smp, ref
+    if trn is not None:
+        trn.states = states
+    return smp, ref, trn
 
 
 # metric -> (low, high) of its possible values, for clipping the re-centred intervals
@@ -183,7 +188,8 @@ def _clean(v: float) -> float | None:
 
 def evaluate(samples: Sequence[VoxelGrid], reference: Sequence[VoxelGrid], *, seed: int = 0,
              n_boot: int = 200, features: bool = True,
-             feature_fn: Callable[[M.GridBatch], tuple[np.ndarray, np.ndarray]] | None = None) -> dict:
+             feature_fn: Callable[[M.GridBatch], tuple[np.ndarray, np.ndarray]] | None = None,
+             feature_net: str | None = None, train: Sequence[VoxelGrid] = ()) -> dict:
     """Score ``samples`` against ``reference`` (the training structures) and build the JSON report.
 
     Args:
@@ -193,7 +199,10 @@ def evaluate(samples: Sequence[VoxelGrid], reference: Sequence[VoxelGrid], *, se
         n_boot: bootstrap resamples for the confidence intervals (0: no intervals).
         features: compute the learned-feature metrics (FID, KID, precision/recall, label TV).
         feature_fn: ``batch -> (features (N, D), class probabilities (N, L))``; default: the
-            shipped feature net (:func:`mcgen.evaluate.features.extract`).
+            feature net at ``feature_net`` (:func:`mcgen.evaluate.features.extract`).
+        feature_net: path of the feature net (default: the synthetic one).
+        train: the training builds, when ``reference`` is a held-out set: novelty (near copies,
+            novelty IoU) of the samples and of the baseline half is then measured against them.
 
     Returns:
         The report dict (see the module docstring); missing values are ``None``.
@@ -205,16 +214,18 @@ def evaluate(samples: Sequence[VoxelGrid], reference: Sequence[VoxelGrid], *, se
         raise EvaluationError("no samples to evaluate")
     if len(reference) < 4:
         raise EvaluationError(f"need at least 4 reference structures for the real-vs-real baseline, got {len(reference)}")
-    smp, ref = _stack_all(samples, reference)
-    s_side, r_side, info, num_labels = _sides(smp, ref, features, feature_fn)
+    smp, ref, trn = _stack_all(samples, reference, train)
+    s_side, r_side, info, num_labels = _sides(smp, ref, features, feature_fn, feature_net)
+    t_side = _Side.of(trn) if trn is not None else None
     rng = np.random.default_rng(seed)
     perm = rng.permutation(len(ref))
     half = len(ref) // 2
     a_idx, b_idx = perm[:min(half, len(smp))], perm[half:]
     half_b = r_side.take(b_idx)
-    main = _Pair(s_side, half_b, num_labels, train=r_side)  # same reference half as the baseline
-    base = _Pair(r_side.take(a_idx), half_b, num_labels)
+    main = _Pair(s_side, half_b, num_labels, train=t_side or r_side)  # same reference half as the baseline
+    base = _Pair(r_side.take(a_idx), half_b, num_labels, train=t_side)
     report: dict = {"format": "mcgen.evaluation", "version": 1, "n_samples": len(smp), "n_reference": len(ref),
+                    "n_train": len(train),
                     "n_baseline": [len(a_idx), len(b_idx)], "protocol": PROTOCOL,
                     "grid": list(smp.blocks.shape[1:]), "seed": seed, "bootstrap": n_boot, "feature_net": info,
                     "mcgen_version": mcgen.__version__}
@@ -234,16 +245,16 @@ def _entry(main: _Pair, base: _Pair, name: str, n_boot: int, rng: np.random.Gene
             "ci": [_clean(ci[0]), _clean(ci[1])]}
 
 
-def _sides(smp: M.GridBatch, ref: M.GridBatch, features: bool,
-           feature_fn: Callable | None) -> tuple[_Side, _Side, dict | None, int]:
+def _sides(smp: M.GridBatch, ref: M.GridBatch, features: bool, feature_fn: Callable | None,
+           feature_net: str | None = None) -> tuple[_Side, _Side, dict | None, int]:
     if not features:
         return _Side.of(smp), _Side.of(ref), None, 0
     info = None
     if feature_fn is None:
         from mcgen.evaluate import features as F  # torch, imported only when features are wanted
 
-        feature_fn = F.extract
-        info = F.net_info()
+        feature_fn = lambda b: F.extract(b, feature_net)  # noqa: E731
+        info = F.net_info(feature_net)
     fs, ps = feature_fn(smp)
     fr, pr = feature_fn(ref)
     num_labels = ps.shape[1]
@@ -280,7 +291,15 @@ def format_table(report: dict) -> str:
     """A plain-text table of the report (one line per metric, then the target checks)."""
     head = f"{'metric':<13} {'samples':>9} {'baseline':>9}  {'95% CI':<19} {'better':<6} meaning"
     lines = [f"samples: {report['n_samples']}   reference: {report['n_reference']}   "
-             f"baseline: reference half vs half {tuple(report.get('n_baseline', ()))}", head, "-" * len(head)]
+             f"baseline: reference half vs half {tuple(report.get('n_baseline', ()))}"
+             + (f"   novelty vs {report['n_train']} training builds" if report.get("n_train") else "")]
+    net = report.get("feature_net")
+    if net:
+        acc = net.get("heldout_accuracy")
+        lines.append(f"feature net: {net.get('file')} ({net.get('trained_on', 'synthetic archetypes')}"
+                     + (f"; held-out accuracy {acc:.3f}" if isinstance(acc, (int, float)) else "")
+                     + (f"; {net['chosen']}" if net.get("chosen") else "") + ")")
+    lines += [head, "-" * len(head)]
     for name in CONTRACT_KEYS + EXTRA_KEYS:
         e = report.get(name)
         if e is None:
