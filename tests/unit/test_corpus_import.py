@@ -131,6 +131,15 @@ def test_the_report_says_what_fits_and_lists_every_remapping(corpus, slice_sourc
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # the staging folder is gone
 
 
+def test_fit_skip_keeps_only_the_builds_that_fit(corpus, slice_sources):
+    kept, report = import_builds(slice_sources, ImportOptions(size=16, fit="skip", workers=2), roots=[corpus])
+    assert report.did_not_fit and len(kept) + len(report.did_not_fit) + len(report.near_empty) \
+        + len(report.duplicates) == report.builds_read
+    assert all(max(t) > 16 for _, t in report.did_not_fit)
+    assert all(max(g.meta["trimmed_size"]) <= 16 and g.meta["fit"] == "pad" for g in kept)
+    assert report.to_dict()["did_not_fit"][0]["trimmed_size"] == list(report.did_not_fit[0][1])
+
+
 def test_solid_placeholders_can_be_dropped(corpus):
     src = expand_sources([corpus / "colonial" / "agriculture" / "fields"])[:6]
     _, ground = import_builds(src, ImportOptions(size=32, keep_ground=True), roots=[corpus])

@@ -328,6 +328,15 @@ def test_pad_centres_a_build_that_fits_and_scales_one_that_does_not() -> None:
     assert info.fell_back and info.mode == "scale" and (out != 0).any()
 
 
+def test_skip_centres_a_build_that_fits_and_drops_one_that_does_not() -> None:
+    a = np.zeros((10, 5, 6), dtype=np.uint16)
+    a[:, :, :] = 4
+    out, info = fit(np.pad(a, 3), 16, "skip")
+    assert info.mode == "pad" and info.trimmed == (10, 5, 6) and (out != 0).sum() == a.size
+    out, info = fit(np.full((17, 4, 4), 4, dtype=np.uint16), 16, "skip")
+    assert info.mode == "skip" and info.trimmed == (17, 4, 4) and not out.any()
+
+
 @pytest.mark.parametrize("mode", ["crop", "pad", "scale"])
 def test_every_mode_grounds_the_build_on_y0(mode: str) -> None:
     a = np.zeros((50, 60, 45), dtype=np.uint16)
