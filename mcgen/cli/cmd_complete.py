@@ -90,9 +90,20 @@ def complete_cmd(
         for grid, path in zip(grids, paths):
             _write(grid, path, fmt, name)
             out(str(path))
-    added = [g.count() - structure.count() for g in grids]
-    say(f"{'wrote' if output is not None else 'made'} {len(grids)} completion(s); blocks added "
-        f"{min(added)}..{max(added)} (given blocks unchanged)")
+    import numpy as np  # noqa: PLC0415
+
+    from mcgen.given import GIVEN_KEY, decode_given  # noqa: PLC0415
+
+    g0 = grids[0]
+    free = ~decode_given(g0.meta[GIVEN_KEY], g0.size)
+    before = np.zeros(g0.size, dtype=bool)
+    sx, sy, sz = structure.size
+    before[:sx, :sy, :sz] = structure.blocks != 0
+    solid = [int(((g.blocks != 0) & free).sum()) for g in grids]
+    say(f"{'wrote' if output is not None else 'made'} {len(grids)} completion(s) of {g0.size[0]}x{g0.size[1]}x"
+        f"{g0.size[2]} ({g0.meta.get('windows', 1)} window(s)); {int(free.sum())} cells generated, "
+        f"{min(solid)}..{max(solid)} of them solid (the input had {int((before & free).sum())} blocks there); "
+        "given blocks unchanged")
     if target is not None:
         _paste_back(target, grids[0], box, name, what, dry_run=dry_run, no_backup=no_backup,
                     create_chunks=create_chunks)
