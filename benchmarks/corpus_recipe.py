@@ -112,11 +112,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--num-samples", type=int, default=256)
+    p.add_argument("--eval-steps", type=int, default=None, help="sampler steps (default: the objective's)")
+    p.add_argument("--run", type=Path, default=None, help="the training run folder (default: WORK/NAME)")
     p.add_argument("--skip-import", action="store_true")
     p.add_argument("--skip-train", action="store_true")
     p.add_argument("--note", default="")
     a = p.parse_args(argv)
-    data, run = a.work / f"data{a.size}", a.work / a.name
+    data, run = a.work / f"data{a.size}", a.run or a.work / a.name
     import_cmd = [*MCGEN, "dataset", "import", str(a.source), "-o", str(data), "--size", str(a.size), "--fit", a.fit,
                   "--label-from", "style", "--split-by", "series", "--held-out", "0.1", "--vocab", a.vocab, "-q"]
     train_cmd = [*MCGEN, "train", "--data", str(data), "--out", str(run), "--model-size", a.model_size,
@@ -129,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     samples, report_path = a.work / f"{a.name}_samples", a.work / f"{a.name}_eval.json"
     eval_cmd = [*MCGEN, "evaluate", "--checkpoint", str(ck), "--reference", str(data), "--num-samples",
                 str(a.num_samples), "--cleanup", "none", "--device", a.device, "--save-samples", str(samples),
-                "--json", str(report_path)]
+                "--json", str(report_path), *(["--steps", str(a.eval_steps)] if a.eval_steps else [])]
     doc: dict = {"kind": "corpus_recipe", "name": a.name, "note": a.note, "machine": describe_machine(),
                  "git": git_state(), "command": " ".join(["python benchmarks/corpus_recipe.py",
                                                            *(argv if argv is not None else sys.argv[1:])]),
