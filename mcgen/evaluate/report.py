@@ -329,7 +329,7 @@ def quick_eval(samples: Sequence[VoxelGrid], reference: Sequence[VoxelGrid]) -> 
     """
     if not samples or not reference:
         raise EvaluationError("quick_eval needs at least one sample and one reference structure")
-    smp, ref = _stack_all(samples, reference)
+    smp, ref, _ = _stack_all(samples, reference)
     pair = _Pair(_Side.of(smp), _Side.of(ref))
     idx = np.arange(len(smp))
     out: dict[str, float | None] = {}
