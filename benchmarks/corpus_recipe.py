@@ -52,6 +52,13 @@ def _run(cmd: list[str]) -> float:
     return round(time.perf_counter() - t, 1)
 
 
+def import_summary(imp: dict) -> dict:
+    """What the recipe records of the import's report.json: counts, fit, split sizes, seconds."""
+    split = {k: (len(v) if isinstance(v, list) else v) for k, v in (imp.get("split") or {}).items()}
+    return {"written": imp["written"], "fit": imp["fit"], "split": split, "seconds": imp.get("seconds"),
+            "vocabulary": imp.get("vocabulary_size"), "workers": imp.get("workers")}
+
+
 def targets(report: dict, device: str) -> dict:
     """The corpus issue's targets: empty <= 2%, plausible within 0.1 of the baseline, block-histogram
     TV <= 2x baseline, FID <= 3x baseline on CPU (2x on GPU), near copies < 5%."""
@@ -142,9 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     if not a.skip_import:
         doc["import_wall_s"] = _run(import_cmd)
     imp = json.loads((data / "report.json").read_text())
-    doc["import"] = {"written": imp["written"], "fit": imp["fit"], "split": {k: v for k, v in imp.get("split", {}).items()
-                                                                           if not isinstance(v, list)},
-                     "seconds": imp.get("seconds"), "vocabulary": len(imp.get("vocabulary", []))}
+    doc["import"] = import_summary(imp)
     if not a.skip_train:
         doc["train_wall_s"] = _run(train_cmd)
     recs = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines() if x.strip()]

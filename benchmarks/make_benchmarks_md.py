@@ -249,6 +249,27 @@ def render_feature_net() -> list[str]:
     return lines
 
 
+def render_corpus_summary(runs: list[dict]) -> list[str]:
+    """One line per corpus run: its training and sampling, and the issue's targets (ratios to baseline)."""
+    lines = ["Every run: the same 16^3 import, `tiny`, masked, patch 4, 4500 steps of batch 32 (the CPU budget of "
+             "about 30 minutes); raw samples, 256 over all styles, against the held-out series. Targets: empty "
+             "<= 2%, plausible within 0.1 of the baseline, block-histogram TV <= 2x, FID <= 3x (CPU), near copies < 5%.",
+             "", "| run | training | sampler | empty | plausible (baseline) | hist TV ratio | FID ratio | precision | "
+             "near copies |", "|---|---|---|---|---|---|---|---|---|"]
+    for d in runs:
+        t, r = d["targets"], d["report"]
+        cmd = d.get("train_command", "")
+        sched = "linear schedule" if "--mask-schedule linear" in cmd else "cosine schedule"
+        extra = ", structured masks 0.3" if "--structured-masks" in cmd else ""
+        steps = d["eval_command"].split("--steps ")[-1].split()[0] if "--steps" in d["eval_command"] else "25"
+        mark = lambda k: "" if t[k]["pass"] else " **(missed)**"  # noqa: E731
+        lines.append(f"| `{d['name']}` | {sched}{extra}, {round(d['training']['seconds'] or 0)} s | confidence x {steps} | "
+                     f"{t['empty']['value']:.3f}{mark('empty')} | {t['plausible']['value']:.3f} ({t['plausible']['baseline']:.3f})"
+                     f"{mark('plausible')} | {t['hist_tv']['ratio']}{mark('hist_tv')} | {t['fid']['ratio']}{mark('fid')} | "
+                     f"{r['precision']['samples']:.3f} | {t['near_copies']['value']:.3f}{mark('near_copies')} |")
+    return [*lines, ""]
+
+
 def render_corpus(d: dict) -> list[str]:
     """A model on the MineColonies corpus: import, training, raw evaluation on held-out series, targets, sheet."""
     from mcgen.evaluate import format_table
@@ -257,14 +278,14 @@ def render_corpus(d: dict) -> list[str]:
     sp = imp.get("split", {})
     lines = [f"### `{d['name']}`", "", f"- machine: {machine_line(d['machine'])}", f"- command: `{d['command']}`",
              f"- date: {d['date']}; code: {git_line(d.get('git'))}; source: `{d['_file']}`",
-             f"- import: `mcgen {d['import_command']}`: {imp.get('written')} buildings "
+             f"- import: `{d['import_command']}`: {imp.get('written')} buildings "
              f"({sp.get('train', '?')} train / {sp.get('held_out', '?')} held out) in {imp.get('seconds')} s; "
              f"vocabulary {imp.get('vocabulary')} states; of {imp.get('fit', {}).get('read')} read, "
              f"{imp.get('fit', {}).get('fit_16')} fit 16^3 and {imp.get('fit', {}).get('fit_32')} fit 32^3",
-             f"- training: `mcgen {d['train_command']}`: {tr.get('steps')} steps in "
+             f"- training: `{d['train_command']}`: {tr.get('steps')} steps in "
              f"{tr.get('seconds') and round(tr['seconds'])} s ({tr.get('samples_per_s')} samples/s), "
              f"final loss {tr.get('final_loss') and round(tr['final_loss'], 4)}",
-             f"- evaluation: `mcgen {d['eval_command']}` ({d.get('eval_wall_s')} s, sampling included)"]
+             f"- evaluation: `{d['eval_command']}` ({d.get('eval_wall_s')} s, sampling included)"]
     if d.get("note"):
         lines.append(f"- note: {d['note']}")
     lines += ["", "Raw samples (`--cleanup none`) against the held-out series:", "",
@@ -364,9 +385,10 @@ def render(results: list[dict], argv: list[str]) -> str:
         lines += ["No GPU recipe has been evaluated yet: on a GPU machine run `bash benchmarks/gpu_recipes.sh` "
                   "(the `small` recipe on 100 and on 1,000 synthetic builds) and copy its "
                   "`benchmarks/results/eval_small-*.json` here, then re-run this script with `--no-run`.", ""]
-    corpus = [d for d in results if d.get("kind") == "corpus_recipe"]
+    corpus = sorted((d for d in results if d.get("kind") == "corpus_recipe"), key=lambda d: d.get("date", ""))
     if corpus:
-        lines += ["## Models on the MineColonies corpus (`benchmarks/corpus_recipe.py`)", ""]
+        lines += ["## Models on the MineColonies corpus (`benchmarks/corpus_recipe.py`)", "",
+                  *render_corpus_summary(corpus)]
         for d in corpus:
             lines += render_corpus(d)
     done = [d for d in results if d.get("kind") == "complete_bench"]
