@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model-size", default="tiny")
     p.add_argument("--patch-size", type=int, default=4)
     p.add_argument("--mask-schedule", default="cosine", help="cosine or linear")
+    p.add_argument("--structured-masks", type=float, default=0.0, help="share of structured masks in training")
     p.add_argument("--max-steps", type=int, default=4500)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", default="2e-3")
@@ -130,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     import_cmd = [*MCGEN, "dataset", "import", str(a.source), "-o", str(data), "--size", str(a.size), "--fit", a.fit,
                   "--label-from", "style", "--split-by", "series", "--held-out", "0.1", "--vocab", a.vocab, "-q"]
     train_cmd = [*MCGEN, "train", "--data", str(data), "--out", str(run), "--model-size", a.model_size,
-                 "--objective", "masked", "--mask-schedule", a.mask_schedule, "--patch-size", str(a.patch_size),
+                 "--objective", "masked", "--mask-schedule", a.mask_schedule,
+                 *(["--structured-masks", str(a.structured_masks)] if a.structured_masks else []),
+                 "--patch-size", str(a.patch_size),
                  "--max-steps", str(a.max_steps),
                  "--batch-size", str(a.batch_size), "--lr", a.lr, "--ema-decay", a.ema_decay,
                  "--sample-every", str(max(1, a.max_steps // 3)), "--samples-per-step", "8",
