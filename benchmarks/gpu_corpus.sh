@@ -9,12 +9,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${1:-6000}
-PY=${PYTHON:-python3}
-export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
-if ! "$PY" -c "import typer, PIL, nbtlib" 2>/dev/null && [[ -d outputs/gpu_pylib ]]; then
-    export PYTHONPATH=$PYTHONPATH:$PWD/outputs/gpu_pylib
-fi
-export PYTHONUNBUFFERED=1
+source benchmarks/gpu_env.sh  # PY, PYTHONPATH (carried outputs/gpu_pylib if needed)
 SRC=${SOURCE:-../shared/data/minecolonies}
 [[ -d shared/data/minecolonies ]] && SRC=shared/data/minecolonies
 "$PY" benchmarks/corpus_recipe.py --name "${NAME:-mc32-gpu}" --work "${WORK:-/tmp/mc}" --source "$SRC" --size 32 \

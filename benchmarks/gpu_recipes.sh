@@ -19,13 +19,7 @@ fi
 SECONDS_PER_RECIPE=${1:-150}
 COUNTS=("${@:2}")
 [[ ${#COUNTS[@]} == 0 ]] && COUNTS=(100 1000)
-PY=${PYTHON:-python3}
-export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
-# Use the machine's own packages when they are all there; else the carried ones (outputs/gpu_pylib).
-if ! "$PY" -c "import typer, PIL, nbtlib" 2>/dev/null && [[ -d outputs/gpu_pylib ]]; then
-    export PYTHONPATH=$PYTHONPATH:$PWD/outputs/gpu_pylib
-fi
-export PYTHONUNBUFFERED=1
+source benchmarks/gpu_env.sh  # PY, PYTHONPATH (carried outputs/gpu_pylib if needed)
 "$PY" -c "import torch, typer, PIL, numpy; print('torch', torch.__version__, 'numpy', numpy.__version__, 'gpu', torch.cuda.get_device_name(0))" || exit 1
 rc=0
 for n in "${COUNTS[@]}"; do

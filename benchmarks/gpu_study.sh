@@ -11,12 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-90}
-PY=${PYTHON:-python3}
-export PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
-if ! "$PY" -c "import typer, PIL, nbtlib" 2>/dev/null && [[ -d outputs/gpu_pylib ]]; then
-    export PYTHONPATH=$PYTHONPATH:$PWD/outputs/gpu_pylib
-fi
-export PYTHONUNBUFFERED=1
+source benchmarks/gpu_env.sh  # PY, PYTHONPATH (carried outputs/gpu_pylib if needed)
 EXTRA=()
 [[ -n ${QUICK:-} ]] && EXTRA=(--quick)
 "$PY" benchmarks/quality_study.py --preset "${PRESET:-small}" --device "${DEVICE:-cuda}" --budget "$SECONDS_EACH" \
