@@ -17,13 +17,12 @@ from mcgen.complete_world import generated_cells
 from mcgen.grid import VoxelGrid, load_json
 from mcgen.world import Placement, list_backups, paste, read_level_info
 from tests.model_helpers import random_checkpoint
+from tests.unit.test_complete import ODD, STAIRS, walled_box
 from tests.unit.test_world_safety import HOLD_LOCK
 from tests.unit.world_anvil import RegionReader, tree_digest
 
 pytestmark = pytest.mark.world
 
-ODD = "minecraft:diamond_block"  # not in the default vocabulary
-STAIRS = "minecraft:oak_stairs[facing=east,half=bottom,shape=straight,waterlogged=false]"
 CHEST = "minecraft:chest[facing=north,type=single,waterlogged=false]"
 WORLD = "mc1_21_3_flat_redstone"  # flat grass at y = -61 around the spawn (-15, -60, 42)
 ORIGIN = (-30, -61, 36)  # the half house's min corner; the 16^3 grid spans chunks (-2..-1, 2..3)
@@ -38,16 +37,12 @@ def checkpoint(tmp_path_factory) -> str:
 
 
 def half_house() -> VoxelGrid:
-    """A floor and four walls 10 x 6 x 9 with stairs, a block outside the vocabulary and a chest."""
-    pal = ["minecraft:air", "minecraft:stone_bricks", STAIRS, ODD, CHEST]
-    b = np.zeros((10, 6, 9), dtype=np.int64)
-    b[:, 0, :] = 1
-    b[0, 1:5, :] = b[9, 1:5, :] = 1
-    b[:, 1:5, 0] = b[:, 1:5, 8] = 1
-    b[3, 1, 3] = 2
-    b[5, 1:3, 5] = 3
-    b[2, 1, 6] = 4
-    return VoxelGrid(b, pal)
+    """The unit tests' walled box (floor, four walls 10 x 6 x 9, stairs, a block outside the
+    vocabulary) with a chest."""
+    box = walled_box()
+    b = box.blocks.copy()
+    b[2, 1, 6] = len(box.palette)
+    return VoxelGrid(b, [*box.palette, CHEST])
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def checkpoint(request, tmp_path_factory) -> Path:
                              objective=request.param)
 
 
-def _structure() -> VoxelGrid:
+def walled_box() -> VoxelGrid:
     """A 10 x 6 x 9 walled box with a vocabulary block, a stairs state and a block outside the vocabulary."""
     pal = ["minecraft:air", "minecraft:stone_bricks", STAIRS, ODD]
     b = np.zeros((10, 6, 9), dtype=np.int64)
@@ -58,7 +58,7 @@ def test_region_mask_ways_and_errors() -> None:
 
 @pytest.mark.parametrize("how", ["above", "region", "fill_air"])
 def test_given_blocks_come_out_bit_identical(checkpoint: Path, how: str) -> None:
-    s = _structure()
+    s = walled_box()
     kw = {"above": {"above": 3}, "region": {"region": (2, 1, 2, 7, 4, 6)}, "fill_air": {"fill_air": True}}[how]
     grids = complete(checkpoint, s, num_samples=2, num_steps=4, seed=3, device="cpu", **kw)
     free = region_mask(16, s.size, fill_air=s.blocks == 0) if how == "fill_air" else \
@@ -80,7 +80,7 @@ def test_given_blocks_come_out_bit_identical(checkpoint: Path, how: str) -> None
 def test_structure_larger_than_the_grid_is_completed_window_by_window(checkpoint: Path) -> None:
     """A 30 x 6 x 9 street of two houses: the output box is 30 x 16 x 16, several windows are
     sampled, every given block comes back exactly, and every free voxel got a state."""
-    one = _structure()
+    one = walled_box()
     b = np.zeros((30, 6, 9), dtype=np.int64)
     b[:10], b[20:] = one.blocks, one.blocks
     b[10:20, 0, :] = 1  # a floor between them
@@ -100,7 +100,7 @@ def test_structure_larger_than_the_grid_is_completed_window_by_window(checkpoint
 
 def test_cli_writes_a_schematic_and_alternatives(checkpoint: Path, tmp_path: Path) -> None:
     src = tmp_path / "half.json"
-    save_json(_structure(), src)
+    save_json(walled_box(), src)
     out = tmp_path / "done.schem"
     assert run(["complete", str(src), "-c", str(checkpoint), "--above", "4", "-o", str(out), "--num-steps", "3",
                 "--device", "cpu"]) == 0
@@ -121,7 +121,7 @@ def test_cli_writes_a_schematic_and_alternatives(checkpoint: Path, tmp_path: Pat
 ])
 def test_bad_input_is_one_line(checkpoint: Path, tmp_path: Path, capsys, flags, message) -> None:
     src = tmp_path / "half.json"
-    save_json(_structure(), src)
+    save_json(walled_box(), src)
     out = tmp_path / "x.schem"
     rc = run(["complete", str(src), "-c", str(checkpoint), "-o", str(out), "--num-steps", "2", "--device", "cpu", *flags])
     err = capsys.readouterr().err.strip().splitlines()
