@@ -9,11 +9,11 @@ from __future__ import annotations
 from mcgen.importing.fit import FIT_MODES, FitInfo, downsample, fit, place, trim
 from mcgen.importing.labels import label_from_name
 from mcgen.importing.mapping import VocabMapper, auto_vocabulary
+from mcgen.importing.options import ImportOptions, TooLarge, WorldBox
 from mcgen.importing.peek import Peek, peek, peek_size
-from mcgen.importing.pipeline import (
-    ImportOptions, TooLarge, WorldBox, expand_sources, import_builds, import_dataset, load_source,
-)
+from mcgen.importing.pipeline import expand_sources, load_source
 from mcgen.importing.report import ImportReport
+from mcgen.importing.run import import_builds, import_dataset
 from mcgen.importing.series import held_out_series, series_key
 
 __all__ = [

@@ -6,7 +6,7 @@ trimmed builds in memory up to :data:`CACHE_VOXELS` and re-reading the rest. Res
 in source order through a bounded window, so memory stays bounded and the output does not depend
 on the number of workers. The parent drops near-empty builds and exact duplicates, numbers the
 samples, assigns the series split and hands each grid to a sink, or has the workers write sample
-folders (:func:`mcgen.importing.pipeline.import_dataset` gives them a staging folder, swapped in at
+folders (:func:`mcgen.importing.run.import_dataset` gives them a staging folder, swapped in at
 the end).
 """
 
@@ -27,11 +27,10 @@ from mcgen.blocks import AIR
 from mcgen.errors import FileIOError, McgenError
 from mcgen.grid import VoxelGrid
 from mcgen.importing.fit import FitInfo, fit
-from mcgen.importing.mapping import VocabMapper, auto_vocabulary
-from mcgen.importing.pipeline import (
-    ImportOptions, PreparedBuild, Progress, TooLarge, WorldBox, build_label, load_source, prepare_build, source_name,
-)
 from mcgen.importing.labels import label_from_name
+from mcgen.importing.mapping import VocabMapper, auto_vocabulary
+from mcgen.importing.options import ImportOptions, Progress, TooLarge, WorldBox
+from mcgen.importing.pipeline import PreparedBuild, build_label, load_source, prepare_build, source_name
 from mcgen.importing.report import ImportReport
 from mcgen.importing.series import folder_label, held_out_series, relative_parts, series_key
 from mcgen.vocab import DEFAULT_VOCAB
@@ -116,7 +115,7 @@ def write_job(job: tuple[Path, VoxelGrid]) -> None:
     """Write one sample folder (``data.json`` + ``voxels.npz``) inside the staging folder.
 
     Plain writes, no fsync per file: the staging folder is invisible until
-    :func:`mcgen.importing.pipeline.import_dataset` syncs once and renames it into place, which is
+    :func:`mcgen.importing.run.import_dataset` syncs once and renames it into place, which is
     what keeps a crash from leaving half a dataset.
     """
     folder, grid = job

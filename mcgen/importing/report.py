@@ -12,7 +12,7 @@ class ImportReport:
     """What an import did; ``to_dict()`` is written to ``report.json`` beside the manifest.
 
     Attributes:
-        options: the :class:`~mcgen.importing.pipeline.ImportOptions` used.
+        options: the :class:`~mcgen.importing.options.ImportOptions` used.
         remaps: ``(from state, to state) -> blocks`` mapped onto the vocabulary.
         source_remaps: ``"from -> to" -> blocks`` done by the readers before that (``.blueprint``
             placeholders and mod blocks to vanilla).

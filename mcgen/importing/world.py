@@ -17,6 +17,7 @@ import numpy as np
 from mcgen.blocks import AIR, canonicalize
 from mcgen.errors import BlockStateError, WorldError
 from mcgen.grid import VoxelGrid
+from mcgen.importing.options import TooLarge
 
 OVERWORLD = "minecraft:overworld"
 _JAVA_FALLBACK = (1, 20, 4)  # non-Java saves are translated to this Java version's block names
@@ -81,8 +82,6 @@ def read_world_box(world: str | os.PathLike, box: tuple[int, int, int, int, int,
         TooLarge: the box is over ``max_size``.
         WorldError: not a world, held by a running game, or amulet cannot read it.
     """
-    from mcgen.importing.pipeline import TooLarge  # noqa: PLC0415
-
     world = Path(world)
     lo, hi = box_bounds(box)
     size = tuple(h - low for low, h in zip(lo, hi))
