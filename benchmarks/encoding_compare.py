@@ -19,10 +19,11 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mcgen.diffusion import DiffusionConfig, GaussianDiffusion, training_loss  # noqa: E402
-from mcgen.generate import resolve_device  # noqa: E402
-from mcgen.model import ModelConfig, build_model  # noqa: E402
-from mcgen.sampling import sample  # noqa: E402
+from mcgen.ml.objectives.gaussian import DiffusionConfig, GaussianDiffusion, training_loss  # noqa: E402
+from mcgen.generate.setup import resolve_device  # noqa: E402
+from mcgen.ml.config import ModelConfig  # noqa: E402
+from mcgen.ml.network import build_model
+from mcgen.ml.objectives.gaussian_steps import sample  # noqa: E402
 from tests.unit.test_overfit import nearest_match, toy_houses  # noqa: E402
 
 VARIANTS = {

@@ -76,12 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=None, help="default: benchmarks/results/eval_NAME.json")
     a = p.parse_args(argv)
 
-    from mcgen.cleanup import DEFAULT_CLEANUP, cleanup
+    from mcgen.generate.clean import DEFAULT_CLEANUP, cleanup
     from mcgen.evaluate import evaluate, format_table
     from mcgen.files import iter_structures
     from mcgen.fsutil import atomic_write_text
-    from mcgen.checkpoint import load_checkpoint
-    from mcgen.generate import evaluation_label, generate, resolve_device
+    from mcgen.ml.checkpoint import load_checkpoint
+    from mcgen.generate.sample import generate
+    from mcgen.generate.setup import SampleSettings, evaluation_label, resolve_device
     from mcgen.grid import save_npz
 
     ckpt = a.checkpoint or a.outputs / "checkpoints" / "latest.pt"
@@ -90,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     ck = load_checkpoint(ckpt)
     a.label = evaluation_label(ck, a.label)
-    raw = generate(ck, a.num_samples, sampler=a.sampler, num_steps=a.steps, seed=a.seed, device=str(device),
-                   label=a.label, guidance=a.guidance, clean="none")
+    raw = generate(ck, a.num_samples, SampleSettings(seed=a.seed, label=a.label, guidance=a.guidance, sampler=a.sampler,
+                                                     num_steps=a.steps, device=str(device)), clean="none")
     sample_s = time.perf_counter() - t0
     mode = a.cleanup or DEFAULT_CLEANUP
     samples = [cleanup(g, mode)[0] for g in raw]  # what `mcgen sample` / `build` hand out

@@ -156,7 +156,7 @@ def render_eval(d: dict) -> list[str]:
 
 
 def _cleanup_note(mode: str) -> str:
-    from mcgen.cleanup import DEFAULT_CLEANUP
+    from mcgen.generate.clean import DEFAULT_CLEANUP
 
     return ", the default of `mcgen sample` / `build`" if mode == DEFAULT_CLEANUP else ", what `mcgen demo` hands out"
 

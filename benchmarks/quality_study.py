@@ -62,18 +62,8 @@ def _train(data: Path, out: Path, v: dict, steps: int, a: argparse.Namespace) ->
         None, data=str(data), out=str(out), model_size=a.preset, patch_size=v["patch"], objective=v["objective"],
         mask_weighting=v.get("weighting"), mask_schedule=v.get("schedule"),
         max_steps=steps, batch_size=a.batch, lr=a.lr, ema_decay=a.ema, warmup_steps=min(100, max(1, steps // 5)),
-        sample_every=0, ckpt_every=0, log_every=10, seed=a.seed, device=a.device, threads=a.threads)
-    if "depth" in v:
-        import mcgen.model as model_mod  # the depth variant: one preset entry changed for this run
-
-        hidden, _, heads = model_mod.PRESETS[a.preset]
-        saved = dict(model_mod.PRESETS)
-        model_mod.PRESETS[a.preset] = (hidden, v["depth"], heads)
-        try:
-            return train(cfg, progress=False)
-        finally:
-            model_mod.PRESETS.clear()
-            model_mod.PRESETS.update(saved)
+        sample_every=0, ckpt_every=0, log_every=10, seed=a.seed, device=a.device, threads=a.threads,
+        hidden_size=v.get("hidden"), depth=v.get("depth"), num_heads=v.get("heads"))
     return train(cfg, progress=False)
 
 
@@ -91,11 +81,13 @@ def _speed(data: Path, work: Path, v: dict, a: argparse.Namespace) -> float:
 
 def _evaluate(ck, reference: list, n: int, steps: int, sampler: str, guidance: float, a) -> tuple[dict, list, float]:
     from mcgen.evaluate import evaluate
-    from mcgen.generate import generate
+    from mcgen.generate.sample import generate
+    from mcgen.generate.setup import SampleSettings
 
     t0 = time.perf_counter()
-    grids = generate(ck, n, sampler=sampler, num_steps=steps, seed=a.seed, label="all", guidance=guidance,
-                     clean="none", device=a.device)
+    settings = SampleSettings(seed=a.seed, label="all", guidance=guidance, sampler=sampler, num_steps=steps,
+                              device=a.device)
+    grids = generate(ck, n, settings, clean="none")
     seconds = time.perf_counter() - t0
     report = evaluate(grids, reference, seed=a.seed, n_boot=a.bootstrap)
     return report, grids, seconds
@@ -140,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
 
-    from mcgen.checkpoint import load_checkpoint
+    from mcgen.ml.checkpoint import load_checkpoint
     from mcgen.cli import run as mcgen_cli
     from mcgen.files import iter_structures
     from mcgen.fsutil import atomic_write_text

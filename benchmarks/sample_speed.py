@@ -1,7 +1,7 @@
 """Sampling speed: time per structure for `tiny` and `small` at batch 1 and 16, and where the time goes.
 
-Three shares of the total, for each objective: the network trunk (``DiT3D.forward``, which the
-samplers ask for token features), the output head (``DiT3D.head_logits`` / ``head_expected``: the
+Three shares of the total, for each objective: the network trunk (which the
+samplers ask for token features: ``DiT3D.features``), the output head (``DiT3D.logits`` / ``expected``: the
 output layer, and for the Gaussian model ``softmax @ E``), and the sampler overhead (everything
 else: the guidance mix, DDIM arithmetic and noise, or the masked sampler's softmax, draws,
 occupancy-first candidates and ordering; Python; the final decode).
@@ -26,9 +26,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mcgen.generate import resolve_device  # noqa: E402
-from mcgen.model import ModelConfig, build_model, count_parameters  # noqa: E402
-from mcgen.objectives import make_objective, objective_config  # noqa: E402
+from mcgen.generate.setup import resolve_device  # noqa: E402
+from mcgen.ml.config import ModelConfig  # noqa: E402
+from mcgen.ml.network import build_model, count_parameters
+from mcgen.ml.objectives import make_objective, objective_config  # noqa: E402
 
 
 class NetTimer:
@@ -61,9 +62,9 @@ def bench(preset: str, batch: int, steps: int, device: torch.device, repeats: in
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.02)
         # about 95% air, like a trained model on this data (the masked sampler's work depends on it)
-        model.final_linear.bias.view(-1, model.cfg.vocab_size)[:, 0] += 7.0
-    timer = NetTimer(model, "forward", device)
-    heads = [NetTimer(model, name, device) for name in ("head_logits", "head_expected")]
+        model.head.linear.bias.view(-1, model.cfg.vocab_size)[:, 0] += 7.0
+    timer = NetTimer(model, "features", device)
+    heads = [NetTimer(model, name, device) for name in ("logits", "expected")]
     obj.sample(model, batch, sampler=obj.default_sampler, num_steps=min(steps, 5), seed=0, device=device)  # warm-up
     timer.seconds = 0.0
     for h in heads:

@@ -5,7 +5,7 @@ Usage::
     python benchmarks/seam_bench.py --checkpoint /tmp/study/masked-p4/checkpoints/latest.pt
     python benchmarks/seam_bench.py --checkpoint ... --quick     # 2 samples, not saved
 
-Both methods are :func:`mcgen.complete.generate_large` (what ``mcgen sample --size`` runs), raw:
+Both methods are :func:`mcgen.generate.windows.generate_large` (what ``mcgen sample --size`` runs), raw:
 ``overlap`` = half the grid (each window conditioned on what its neighbours placed) against
 ``overlap 0`` (windows side by side, each sampled on its own: the naive tiling).
 
@@ -50,7 +50,7 @@ def plane_cut_rate(solid: np.ndarray, axis: int, at: int) -> float | None:
 
 def seams_of(length: int, g: int, overlap: int) -> list[int]:
     """Planes where a later window's new voxels begin (the end of the voxels generated before)."""
-    from mcgen.complete import window_starts
+    from mcgen.generate.windows import window_starts
 
     starts = window_starts(length, g, overlap)
     return sorted({s + g for s in starts[:-1] if s + g < length})  # each window ends where the next one's new part begins
@@ -88,8 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     import torch
 
-    from mcgen.checkpoint import load_checkpoint
-    from mcgen.complete import generate_large
+    from mcgen.ml.checkpoint import load_checkpoint
+    from mcgen.generate.windows import generate_large
+    from mcgen.generate.setup import SampleSettings
     from mcgen.render import contact_sheet
 
     torch.set_num_threads(a.threads)
@@ -99,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     rows, shown = {}, []
     for name, overlap in (("overlapping", g // 2), ("naive tiling", 0)):
         t = time.perf_counter()
-        grids = generate_large(ck, tuple(a.size), num_samples=n, seed=a.seed, overlap=overlap, device=a.device)
+        grids = generate_large(ck, tuple(a.size), num_samples=n, overlap=overlap,
+                               settings=SampleSettings(seed=a.seed, device=a.device))
         rows[name] = {"overlap": overlap, "windows": grids[0].meta["windows"], "seconds": round(time.perf_counter() - t, 1),
                       **measure(grids, g, overlap)}
         print(name, rows[name], flush=True)

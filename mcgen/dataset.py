@@ -179,3 +179,37 @@ def dataset_stats(path: str | os.PathLike) -> dict[str, Any]:
         "labels": dict(labels.most_common()), "blocks": dict(blocks.most_common()),
         "mean_fill": float(np.mean(fills)) if fills else 0.0,
     }
+
+
+def synthesize(path: str | os.PathLike, *, count: int, size: int = 16, seed: int = 0, workers: int = 1,
+               preview: bool = True, draw_progress: Callable[[int, int], None] | None = None,
+               write_progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Draw ``count`` synthetic buildings (:mod:`mcgen.synth`) and write them as a dataset folder.
+
+    What ``mcgen dataset synth`` and ``mcgen demo`` run. ``preview`` also writes ``preview.png``, a
+    contact sheet of the first 40.
+
+    Returns:
+        The manifest written.
+
+    Raises:
+        UsageError: ``size`` is not a synthesiser size, or ``path`` holds something that is not an
+            mcgen dataset (checked before any work).
+        FileIOError: the folder cannot be written.
+    """
+    from mcgen.synth import GENERATOR, SIZES, generate_dataset  # noqa: PLC0415 - the synthesiser is large
+    from mcgen.vocab import DEFAULT_VOCAB  # noqa: PLC0415
+
+    if size not in SIZES:
+        raise UsageError(f"--size must be one of {', '.join(map(str, SIZES))}, got {size}")
+    check_output(path)  # refuse early, before minutes of work
+    grids = generate_dataset(count, size, seed, workers=min(workers, os.cpu_count() or 1), progress=draw_progress)
+    manifest = write_dataset(path, grids, size=size, vocabulary=DEFAULT_VOCAB.states, generator=GENERATOR,
+                             seed=seed, progress=write_progress)
+    if preview:
+        from mcgen.render import contact_sheet  # noqa: PLC0415
+
+        shown = grids[:40]
+        contact_sheet([(f"{i} {g.meta['label']}", g) for i, g in enumerate(shown)], Path(path) / PREVIEW,
+                      cols=min(10, len(shown)), cell=160)
+    return manifest

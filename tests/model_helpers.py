@@ -6,9 +6,10 @@ from pathlib import Path
 
 import torch
 
-from mcgen.checkpoint import save_checkpoint
-from mcgen.model import ModelConfig, build_model
-from mcgen.objectives import make_objective, objective_config
+from mcgen.ml.checkpoint import save_checkpoint
+from mcgen.ml.config import ModelConfig
+from mcgen.ml.network import build_model
+from mcgen.ml.objectives import make_objective, objective_config
 from mcgen.vocab import DEFAULT_VOCAB
 
 
@@ -23,7 +24,7 @@ def random_checkpoint(path: Path, label_names: tuple[str, ...] = ("house", "towe
     with torch.no_grad():
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.05)
-        model.final_linear.bias.view(-1, cfg.vocab_size)[:, 0] += air_bias
+        model.head.linear.bias.view(-1, cfg.vocab_size)[:, 0] += air_bias
     save_checkpoint(path, model_cfg=cfg, diffusion_cfg=obj_cfg, vocabulary=list(DEFAULT_VOCAB.states),
                     label_names=list(label_names), ema_state=model.state_dict(), step=step)
     return path

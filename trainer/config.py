@@ -15,9 +15,10 @@ from typing import Any
 
 from mcgen.errors import ConfigError
 from mcgen.fsutil import atomic_write_text
+from mcgen.ml.config import HEADS, PRESETS
 
-MODEL_SIZES = ("tiny", "small", "base", "large")  # mcgen.model.PRESETS (kept torch-free here; a test checks)
-OBJECTIVES = ("gaussian", "masked")  # mcgen.objectives.OBJECTIVES (same)
+MODEL_SIZES = tuple(PRESETS)
+OBJECTIVES = ("gaussian", "masked")  # mcgen.ml.objectives.OBJECTIVES (kept torch-free here; a test checks)
 MASK_SCHEDULES = ("cosine", "linear")
 MASK_WEIGHTINGS = ("flat", "bounded", "elbo")
 AMP_MODES = ("auto", "bf16", "fp16", "fp32")
@@ -39,6 +40,10 @@ class TrainConfig:
     out: str = "outputs/"
     model_size: str = "small"
     patch_size: int | None = None
+    hidden_size: int | None = None  # None: the preset's (likewise depth and num_heads)
+    depth: int | None = None
+    num_heads: int | None = None
+    head: str = "linear"
     objective: str = "masked"  # benchmarks/quality_study.py: best raw quality at the CPU demo budget
     mask_schedule: str = "cosine"
     mask_weighting: str = "flat"
@@ -129,6 +134,11 @@ def _check_ranges(cfg: TrainConfig) -> None:
         raise ConfigError(f"mask_structured must be in [0, 1], got {cfg.mask_structured}")
     if cfg.patch_size is not None and cfg.patch_size not in (2, 4, 8):
         raise ConfigError(f"patch_size must be 2, 4 or 8, got {cfg.patch_size}")
+    for name in ("hidden_size", "depth", "num_heads"):
+        if getattr(cfg, name) is not None and getattr(cfg, name) < 1:
+            raise ConfigError(f"{name} must be at least 1, got {getattr(cfg, name)}")
+    if cfg.head not in HEADS:
+        raise ConfigError(f"head must be one of {', '.join(HEADS)}, got {cfg.head!r}")
     if cfg.amp not in AMP_MODES:
         raise ConfigError(f"amp must be one of {', '.join(AMP_MODES)}, got {cfg.amp!r}")
     if cfg.lr_schedule not in LR_SCHEDULES:

@@ -15,7 +15,7 @@ import torch
 import torch.distributed as tdist
 
 from mcgen.errors import ConfigError
-from mcgen.generate import resolve_device as check_device
+from mcgen.generate.setup import resolve_device as check_device
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,11 @@ from typing import Any
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from mcgen.checkpoint import load_checkpoint
 from mcgen.errors import CheckpointError, ConfigError, McgenError
-from mcgen.model import ModelConfig, build_model, count_parameters
-from mcgen.objectives import make_objective, objective_config
+from mcgen.ml.checkpoint import load_checkpoint
+from mcgen.ml.config import ModelConfig
+from mcgen.ml.network import build_model, count_parameters
+from mcgen.ml.objectives import make_objective, objective_config
 from trainer import dist
 from trainer.augment import Augmenter
 from trainer.config import TrainConfig, write_effective_config
@@ -110,9 +111,11 @@ class TrainRun:
                 raise CheckpointError("checkpoint was trained on a different vocabulary or label set "
                                       "than this dataset", path=self.ckpt.path)
             return self.ckpt.model_cfg
-        return ModelConfig(preset=self.cfg.model_size, grid_size=self.data.grid_size,
-                           patch_size=self.cfg.patch_size, vocab_size=len(self.data.vocabulary),
-                           num_labels=len(self.data.label_names), **self.objective.model_options())
+        c = self.cfg
+        return ModelConfig(preset=c.model_size, grid_size=self.data.grid_size, patch_size=c.patch_size,
+                           hidden_size=c.hidden_size, depth=c.depth, num_heads=c.num_heads, head=c.head,
+                           vocab_size=len(self.data.vocabulary), num_labels=len(self.data.label_names),
+                           **self.objective.model_options())
 
     def _objective_config(self):
         """The checkpoint's objective when resuming, else the one ``--objective`` names."""
@@ -247,7 +250,7 @@ class TrainRun:
                 if self._is_sync_point():
                     self._sync_point()
                 elif self.log is not None:
-                    self.log.tick(self.step, self._epoch(), self._eta())
+                    self.log.tick(self.step, self.epoch(), self._eta())
             return self._finish(time.monotonic() - t0)
         finally:
             if prev_handler is not None:
@@ -259,7 +262,8 @@ class TrainRun:
         """Seconds since this process started its loop."""
         return time.monotonic() - self.clock["start"]
 
-    def _epoch(self) -> int:
+    def epoch(self) -> int:
+        """The epoch of the current step (0-based)."""
         return (max(self.step, 1) - 1) // self.order.steps_per_epoch
 
     def _every(self, n: int) -> bool:
@@ -319,7 +323,7 @@ class TrainRun:
             return
         remaining = (self.total - self.step) * self.cfg.batch_size / max(sps, 1e-9)
         self.log.metrics({
-            "step": self.step, "epoch": self._epoch(), "loss": loss, "lr": lr_at(self.step - 1, self.cfg, self.total),
+            "step": self.step, "epoch": self.epoch(), "loss": loss, "lr": lr_at(self.step - 1, self.cfg, self.total),
             "grad_norm": grad_norm, "samples_per_s": sps, "samples_seen": self.samples_seen,
             "time": self.elapsed_before + now - self.clock["start"], "eta_s": remaining,
         })
@@ -363,7 +367,7 @@ class TrainRun:
                           f"checkpoint {latest}")
         return {"out_dir": str(self.out), "steps": self.step, "final_loss": getattr(self, "last_loss", None),
                 "seconds": seconds, "latest_checkpoint": str(latest), "samples_per_s": getattr(self, "last_sps", None),
-                "epochs": self._epoch() + 1, "device": str(self.device), "amp": self.amp,
+                "epochs": self.epoch() + 1, "device": str(self.device), "amp": self.amp,
                 "world_size": self.info.world_size}
 
     def _install_sigint(self):

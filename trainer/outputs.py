@@ -10,27 +10,53 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import torch
 
-from mcgen.checkpoint import save_checkpoint
 from mcgen.grid import VoxelGrid, save_json
+from mcgen.ml.checkpoint import save_checkpoint
 from trainer import hooks
 from trainer.previews import write_loss_plot, write_progress_sheet, write_step_sheet
 from trainer.state import pack_train_state, prune, publish_latest, step_path
-
-if TYPE_CHECKING:
-    from trainer.loop import TrainRun
 
 _SAMPLE_FILE = re.compile(r"^step_(\d{6,})(?:_sample_\d+\.json|\.png)$")
 _SAMPLE_SEED_OFFSET = 1_000_003  # preview noise differs from training draws but is fixed across steps
 
 
+class RunState(Protocol):
+    """What :class:`Outputs` reads of a training run (:class:`trainer.loop.TrainRun` has it all);
+    the loop hands itself over, and this module never imports the loop."""
+
+    out: Path
+    cfg: Any  # trainer.config.TrainConfig
+    info: Any  # trainer.dist.DistInfo
+    data: Any  # trainer.data.Dataset
+    device: torch.device
+    objective: Any  # mcgen.ml.objectives.Objective
+    model_cfg: Any
+    diffusion_cfg: Any
+    model: torch.nn.Module
+    ema: Any  # trainer.ema.EMA
+    opt: torch.optim.Optimizer
+    scaler: Any
+    log: Any  # trainer.logs.RunLog
+    window: dict[str, torch.Tensor]
+    samples_seen: int
+    elapsed_before: float
+    total: int
+
+    def epoch(self) -> int:
+        """The epoch of the current step (0-based)."""
+
+    def elapsed(self) -> float:
+        """Seconds since this process started its loop."""
+
+
 class Outputs:
     """Writes a run's files; reads the run's state through ``run``."""
 
-    def __init__(self, run: TrainRun) -> None:
+    def __init__(self, run: RunState) -> None:
         self.run = run
         self.out = run.out
         self.ckpt_dir = self.out / "checkpoints"
@@ -98,7 +124,7 @@ class Outputs:
         ctx = hooks.EvalContext(step, samples, reference, run.ema.module,
                                 lambda m: self.draw_samples(m, step, offset=20_000))
         result = hooks.evaluate(ctx)
-        run.log.metrics_eval({"step": step, "epoch": run._epoch(), "eval": result})
+        run.log.metrics_eval({"step": step, "epoch": run.epoch(), "eval": result})
 
     # --- checkpoints --------------------------------------------------------------------------
     def checkpoint(self, step: int) -> Path:
@@ -108,7 +134,7 @@ class Outputs:
         run = self.run
         state = pack_train_state(
             model=run.model, optimizer=run.opt, scaler=run.scaler, ema_updates=run.ema.updates, step=step,
-            epoch=run._epoch(), samples_seen=run.samples_seen, elapsed=run.elapsed_before + run.elapsed(),
+            epoch=run.epoch(), samples_seen=run.samples_seen, elapsed=run.elapsed_before + run.elapsed(),
             config=run.cfg.to_dict(), world_size=run.info.world_size,
             schedule={"kind": run.cfg.lr_schedule, "lr": run.cfg.lr, "warmup_steps": run.cfg.warmup_steps,
                       "total_steps": run.total},
@@ -117,7 +143,7 @@ class Outputs:
         save_checkpoint(path, model_cfg=run.model_cfg, diffusion_cfg=run.diffusion_cfg,
                         vocabulary=run.data.vocabulary, label_names=run.data.label_names,
                         ema_state=run.ema.state_dict(), step=step, train_state=state,
-                        extra={"trainer": {"epoch": run._epoch(), "samples_seen": run.samples_seen}})
+                        extra={"trainer": {"epoch": run.epoch(), "samples_seen": run.samples_seen}})
         publish_latest(path)
         prune(self.ckpt_dir, run.cfg.keep_last, protect=path)
         self.last_ckpt_step = step

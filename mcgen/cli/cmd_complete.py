@@ -66,8 +66,9 @@ def complete_cmd(
     completion can reach past the box up to the model's grid (--above frees the whole grid from H up).
     """
     from mcgen.cli.cmd_model import check_sampling  # noqa: PLC0415
-    from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415 - torch only for this command
-    from mcgen.complete import complete  # noqa: PLC0415
+    from mcgen.generate.completion import complete  # noqa: PLC0415 - torch only for this command
+    from mcgen.generate.setup import SampleSettings  # noqa: PLC0415
+    from mcgen.ml.checkpoint import load_checkpoint  # noqa: PLC0415
 
     box = _box(box)
     _check_usage(src, world, box, into, output, num_samples, region, above, fill_air,
@@ -82,9 +83,10 @@ def complete_cmd(
     say(f"completing {what} ({structure.size[0]}x{structure.size[1]}x{structure.size[2]}, {structure.count()} "
         f"blocks) with {checkpoint} ({ck.objective().kind}, {sampler} x {num_steps}) ...")
     with typer.progressbar(length=num_steps, label="sampling", file=sys.stderr) as bar:
+        settings = SampleSettings(seed=seed, label=label, guidance=guidance, sampler=sampler, num_steps=num_steps,
+                                  temperature=temperature, device=device)
         grids = complete(ck, structure, region=region, above=above, fill_air=fill_air, num_samples=num_samples,
-                         seed=seed, label=label, guidance=guidance, sampler=sampler, num_steps=num_steps,
-                         temperature=temperature, device=device, progress=_advance(bar))
+                         settings=settings, progress=_advance(bar))
     if output is not None:
         paths = [output / f"completion_{i:02d}.{_SUFFIX[fmt]}" for i in range(len(grids))] if many else [output]
         for grid, path in zip(grids, paths):
@@ -144,7 +146,7 @@ def _read_input(src: Path | None, world: str | None, box: tuple | None, into: st
         from mcgen.files import read_structure  # noqa: PLC0415
 
         return read_structure(src), str(src), Path(src).stem, None
-    from mcgen.complete_world import read_box  # noqa: PLC0415
+    from mcgen.generate.world import read_box  # noqa: PLC0415
     from mcgen.world import resolve_world  # noqa: PLC0415
     from mcgen.world.lock import check_unlocked  # noqa: PLC0415
 
@@ -170,7 +172,7 @@ def _paste_back(target: Path, grid, box: tuple, name: str, what: str, *, dry_run
                 create_chunks: bool) -> None:
     """Paste the completion's generated cells at the box's min corner (``mcgen paste``'s safety)."""
     from mcgen.cli.cmd_world import paste_opts, print_report  # noqa: PLC0415
-    from mcgen.complete_world import box_origin, completion_placement  # noqa: PLC0415
+    from mcgen.generate.world import box_origin, completion_placement  # noqa: PLC0415
     from mcgen.world import paste  # noqa: PLC0415
 
     placement = completion_placement(grid, box_origin(box), name)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -49,30 +48,16 @@ def synth_cmd(
     workers: int = typer.Option(1, "--workers", "-j", min=1, help="Processes drawing samples (the result does not depend on it)."),
     preview: bool = typer.Option(True, "--preview/--no-preview", help="Also write preview.png (a contact sheet of the first 40 samples)."),
 ) -> None:
-    from mcgen.dataset import PREVIEW, check_output, write_dataset  # noqa: PLC0415
-    from mcgen.synth import GENERATOR, SIZES, generate_dataset  # noqa: PLC0415
-    from mcgen.errors import UsageError  # noqa: PLC0415
-    from mcgen.vocab import DEFAULT_VOCAB  # noqa: PLC0415
+    from mcgen.dataset import PREVIEW, synthesize  # noqa: PLC0415
 
-    if size not in SIZES:
-        raise UsageError(f"--size must be one of {', '.join(map(str, SIZES))}, got {size}")
-    check_output(out_dir)  # refuse early, before minutes of work
     t0 = time.perf_counter()
     say(f"drawing {count} samples ({size}^3, seed {seed}, {workers} worker(s))")
-    with _progress(count, "drawing") as step:
-        grids = generate_dataset(count, size, seed, workers=min(workers, os.cpu_count() or 1), progress=step)
-    t1 = time.perf_counter()
-    with _progress(count, "writing") as step:
-        manifest = write_dataset(out_dir, grids, size=size, vocabulary=DEFAULT_VOCAB.states,
-                                 generator=GENERATOR, seed=seed, progress=step)
-    t2 = time.perf_counter()
-    msg = f"wrote {count} samples to {out_dir} in {t2 - t0:.1f}s (draw {t1 - t0:.1f}s, write {t2 - t1:.1f}s)"
+    with _progress(2 * count, "drawing, then writing") as step:
+        write = (lambda done, total: step(count + done, 2 * count)) if step else None
+        manifest = synthesize(out_dir, count=count, size=size, seed=seed, workers=workers, preview=preview,
+                              draw_progress=step, write_progress=write)
+    msg = f"wrote {count} samples to {out_dir} in {time.perf_counter() - t0:.1f}s"
     if preview:
-        from mcgen.render import contact_sheet  # noqa: PLC0415
-
-        shown = grids[:40]
-        contact_sheet([(f"{i} {g.meta['label']}", g) for i, g in enumerate(shown)], out_dir / PREVIEW,
-                      cols=min(10, len(shown)), cell=160)
         msg += f"; preview {out_dir / PREVIEW}"
     say(msg)
     out(" ".join(f"{k}={v}" for k, v in manifest["labels"].items()))

@@ -1,8 +1,9 @@
 """CLI command: ``mcgen demo`` — the whole pipeline on an embedded default, in one go.
 
-It composes the other commands exactly as a user would type them (so the demo exercises the
-real paths): synthesise a dataset, train, sample, export, create a world and build into it,
-then draw the pictures and the 3-D viewer page.
+Each step calls the library function the matching command calls (so the demo exercises the real
+paths) and prints that command, so a user can repeat any step by hand: synthesise a dataset,
+train, sample, export, create a world and build into it, then draw the pictures and the 3-D
+viewer page.
 """
 
 from __future__ import annotations
@@ -64,16 +65,13 @@ def _cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
-def _step(title: str, argv: list[str]) -> float:
-    """Run one mcgen command in-process; stop the demo with its error if it fails."""
-    from mcgen.cli import run  # noqa: PLC0415 - the app imports this module
-
+def _step(title: str, argv: list[str], fn, *args, **kw):
+    """Run one step (``fn(*args, **kw)``), announced with the command that does the same; returns
+    ``(result, seconds)``. Library errors stop the demo with the usual one-line message."""
     say(f"\n== {title}\n$ mcgen {' '.join(argv)}")
     t0 = time.perf_counter()
-    rc = run(argv)
-    if rc != 0:
-        raise typer.Exit(rc)
-    return time.perf_counter() - t0
+    result = fn(*args, **kw)
+    return result, time.perf_counter() - t0
 
 
 def _free_world_name(base: Path) -> Path:
@@ -107,32 +105,115 @@ def demo_cmd(
     if runs.exists():
         shutil.rmtree(runs)  # a fresh run each time; --resume would continue an old one instead
     t = {}
-    t["dataset"] = _step("1/6 synthesise a dataset", [
-        "dataset", "synth", "--out", str(ds), "--count", str(r.dataset_count), "--size", "16", "--seed", str(seed)])
-    t["train"] = _step("2/6 train the model", [
-        "train", "--data", str(ds), "--out", str(runs), "--model-size", r.model_size, "--max-steps", str(steps),
-        "--objective", r.objective, *(["--patch-size", str(r.patch_size)] if r.patch_size else []),
-        "--batch-size", str(r.batch_size), "--lr", str(r.lr), "--ema-decay", str(r.ema_decay),
-        "--sample-every", str(max(1, steps // 8)),
-        "--samples-per-step", "4", "--ckpt-every", str(steps), "--seed", str(seed), "--device", device])
-    t["sample"] = _step("3/6 sample new buildings", [
-        "sample", "--checkpoint", str(ckpt), "--num-samples", str(r.num_samples), "--num-steps", str(r.sample_steps),
-        "--output-dir", str(gen), "--seed", str(seed), "--device", device,
-        "--label", "all", "--guidance", str(r.guidance), "--cleanup", r.cleanup, *_sampler(r)])
-    t["export"] = _step("4/6 export WorldEdit schematics", [
-        "export", str(gen), "--format", "schem", "-o", str(out_dir / "schematics")])
-    t["world"] = _step("5/6 create a world and build into it", ["world", "new", str(world_path)])
-    t["world"] += _step("    build", [
-        "build", "--checkpoint", str(ckpt), "--into", str(world_path), "--count", str(count),
-        "--num-steps", str(r.sample_steps), "--seed", str(seed + 1000), "--out", str(out_dir / "build"),
-        "--label", "all", "--guidance", str(r.guidance), *_sampler(r)])
-    t["pictures"] = _step("6/6 pictures and the 3-D viewer", ["view", str(runs), "-o", str(out_dir / "view.html")])
+    t["dataset"] = _dataset(ds, r, seed)
+    t["train"] = _train(ds, runs, r, steps, seed, device)
+    grids, t["sample"] = _sample(ckpt, gen, r, seed, device)
+    t["export"] = _export(grids, out_dir / "schematics")
+    t["world"] = _build(ckpt, world_path, out_dir / "build", r, seed, count)
+    t["pictures"] = _step("6/6 pictures and the 3-D viewer", ["view", str(runs), "-o", str(out_dir / "view.html")],
+                          _view, runs, out_dir / "view.html")[1]
     _copy_pictures(out_dir, runs, gen)
     _summary(out_dir, world_path, t)
 
 
 def _sampler(r: Recipe) -> list[str]:
     return ["--sampler", r.sampler] if r.sampler else []
+
+
+def _dataset(ds: Path, r: Recipe, seed: int) -> float:
+    from mcgen.dataset import synthesize  # noqa: PLC0415
+
+    argv = ["dataset", "synth", "--out", str(ds), "--count", str(r.dataset_count), "--size", "16", "--seed", str(seed)]
+    manifest, seconds = _step("1/6 synthesise a dataset", argv, synthesize, ds, count=r.dataset_count, size=16,
+                              seed=seed)
+    say(f"{manifest['count']} samples: " + " ".join(f"{k}={v}" for k, v in manifest["labels"].items()))
+    return seconds
+
+
+def _train(ds: Path, runs: Path, r: Recipe, steps: int, seed: int, device: str) -> float:
+    from mcgen.cli.cmd_train import train_run  # noqa: PLC0415 - the one door to the trainer
+
+    settings = {"data": str(ds), "out": str(runs), "model_size": r.model_size, "max_steps": steps,
+                "objective": r.objective, "patch_size": r.patch_size, "batch_size": r.batch_size, "lr": r.lr,
+                "ema_decay": r.ema_decay, "sample_every": max(1, steps // 8), "samples_per_step": 4,
+                "ckpt_every": steps, "seed": seed, "device": device}
+    argv = ["train", "--data", str(ds), "--out", str(runs), "--model-size", r.model_size, "--max-steps", str(steps),
+            "--objective", r.objective, *(["--patch-size", str(r.patch_size)] if r.patch_size else []),
+            "--batch-size", str(r.batch_size), "--lr", str(r.lr), "--ema-decay", str(r.ema_decay),
+            "--sample-every", str(settings["sample_every"]), "--samples-per-step", "4", "--ckpt-every", str(steps),
+            "--seed", str(seed), "--device", device]
+    summary, seconds = _step("2/6 train the model", argv, train_run, **settings)
+    out(f"trained {summary['steps']} steps in {summary['seconds']:.1f} s; checkpoint {summary['latest_checkpoint']}")
+    return seconds
+
+
+def _settings(r: Recipe, seed: int, device: str):
+    from mcgen.generate import SampleSettings  # noqa: PLC0415
+
+    return SampleSettings(seed=seed, label="all", guidance=r.guidance, sampler=r.sampler, num_steps=r.sample_steps,
+                          device=device)
+
+
+def _sample(ckpt: Path, gen: Path, r: Recipe, seed: int, device: str) -> tuple[list, float]:
+    from mcgen.cli.cmd_model import write_sample_sheet  # noqa: PLC0415
+    from mcgen.generate import generate  # noqa: PLC0415
+    from mcgen.grid import save_json  # noqa: PLC0415
+
+    argv = ["sample", "--checkpoint", str(ckpt), "--num-samples", str(r.num_samples), "--num-steps",
+            str(r.sample_steps), "--output-dir", str(gen), "--seed", str(seed), "--device", device, "--label", "all",
+            "--guidance", str(r.guidance), "--cleanup", r.cleanup, *_sampler(r)]
+    grids, seconds = _step("3/6 sample new buildings", argv, generate, ckpt, r.num_samples,
+                           _settings(r, seed, device), clean=r.cleanup)
+    for i, g in enumerate(grids):
+        save_json(g, gen / f"sample_{i:04d}.json")
+    write_sample_sheet(grids, gen)
+    say(f"wrote {len(grids)} structures to {gen}, preview {gen / 'samples.png'}")
+    return grids, seconds
+
+
+def _export(grids: list, folder: Path) -> float:
+    from mcgen.export.writers import encode  # noqa: PLC0415
+    from mcgen.fsutil import atomic_write_bytes  # noqa: PLC0415
+
+    def write() -> None:
+        for i, g in enumerate(grids):
+            atomic_write_bytes(folder / f"sample_{i:04d}.schem", encode(g, "schem", name=f"sample_{i:04d}"))
+
+    seconds = _step("4/6 export WorldEdit schematics", ["export", str(folder.parent / "generated"), "--format",
+                    "schem", "-o", str(folder)], write)[1]
+    say(f"wrote {len(grids)} schem file(s) to {folder}")
+    return seconds
+
+
+def _build(ckpt: Path, world: Path, folder: Path, r: Recipe, seed: int, count: int) -> float:
+    from mcgen.cli.cmd_world import print_report, write_build_files  # noqa: PLC0415
+    from mcgen.generate import generate  # noqa: PLC0415
+    from mcgen.world import new_world, place_buildings  # noqa: PLC0415
+
+    seconds = _step("5/6 create a world and build into it", ["world", "new", str(world)], new_world, world)[1]
+    argv = ["build", "--checkpoint", str(ckpt), "--into", str(world), "--count", str(count), "--num-steps",
+            str(r.sample_steps), "--seed", str(seed + 1000), "--out", str(folder), "--label", "all", "--guidance",
+            str(r.guidance), *_sampler(r)]
+    settings = _settings(r, seed + 1000, "auto")
+
+    def build():
+        grids = generate(ckpt, count, settings)  # `build`'s default clean-up
+        names = [f"building_{i}" for i in range(len(grids))]
+        return grids, place_buildings(world, grids, names=names, reason=f"build {len(grids)} from {ckpt.name}")
+
+    (grids, report), more = _step("    build", argv, build)
+    print_report(report, verb="built")
+    write_build_files(folder, grids, report, {"checkpoint": str(ckpt), "seed": settings.seed, "label": "all",
+                                              "guidance": r.guidance, "sampler": grids[0].meta.get("sampler"),
+                                              "num_steps": r.sample_steps, "cleanup": "floating"})
+    return seconds + more
+
+
+def _view(runs: Path, page: Path) -> None:
+    from mcgen.view import write_view  # noqa: PLC0415
+
+    summary = write_view(runs, page)
+    say(f"view: {summary.kind}, {summary.structures} structure(s), {summary.bytes / 1024:.0f} KiB")
 
 
 def _copy_pictures(out_dir: Path, runs: Path, gen: Path) -> None:

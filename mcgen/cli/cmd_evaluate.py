@@ -68,9 +68,10 @@ def split_reference(grids: list, split: str) -> tuple[list, list, str]:
 
 def _generate(checkpoint: Path, num_samples: int, seed: int, device: str, steps: int | None, label: str | None,
               guidance: float | None, clean: str, sampler: str | None, temperature: float | None) -> list:
-    from mcgen.checkpoint import load_checkpoint  # torch: imported only when we sample
     from mcgen.cli.cmd_model import check_sampling
-    from mcgen.generate import evaluation_label, generate, label_index
+    from mcgen.generate.sample import generate
+    from mcgen.generate.setup import SampleSettings, evaluation_label, label_index
+    from mcgen.ml.checkpoint import load_checkpoint  # torch: imported only when we sample
 
     ck = load_checkpoint(checkpoint)
     sampler, steps = check_sampling(ck, sampler, steps)
@@ -85,8 +86,9 @@ def _generate(checkpoint: Path, num_samples: int, seed: int, device: str, steps:
             last[0] = time.monotonic()
             say(f"  {done}/{total}")
 
-    return generate(ck, num_samples, sampler=sampler, num_steps=steps, seed=seed, device=device, progress=progress,
-                    label=label, guidance=guidance, clean=clean, temperature=temperature)
+    settings = SampleSettings(seed=seed, label=label, guidance=guidance, sampler=sampler, num_steps=steps,
+                              temperature=temperature, device=device)
+    return generate(ck, num_samples, settings, progress=progress, clean=clean)
 
 
 def _save(grids: list, folder: Path) -> None:

@@ -11,8 +11,8 @@ from mcgen.cli.common import say
 from mcgen.errors import ConfigError, UsageError
 
 
-def _write_sheet(grids: list, out_dir: Path) -> Path | None:
-    """Preview sheet via ``mcgen.render`` when that module is available."""
+def write_sample_sheet(grids: list, out_dir: Path) -> Path | None:
+    """``samples.png`` in ``out_dir``: a contact sheet of ``grids`` (``None`` without the renderer)."""
     try:
         from mcgen.render import contact_sheet  # noqa: PLC0415 - optional until the render issue lands
     except ImportError:
@@ -36,7 +36,7 @@ TEMPERATURE_HELP = "Masked models: sharpness of the block choice once a voxel is
 def check_sampling(ck, sampler: str | None, num_steps: int | None) -> tuple[str, int]:
     """The sampler and step count to use for checkpoint ``ck`` (its objective's defaults where
     ``None``); a usage error names the valid samplers when the one given does not fit."""
-    from mcgen.sampling import check_sampler  # noqa: PLC0415 - torch is imported on demand
+    from mcgen.ml.objectives.base import check_sampler  # noqa: PLC0415 - torch is imported on demand
 
     obj = ck.objective()
     sampler = sampler or obj.default_sampler
@@ -48,7 +48,7 @@ def check_sampling(ck, sampler: str | None, num_steps: int | None) -> tuple[str,
 
 def check_cleanup(clean: str) -> None:
     """Refuse an unknown ``--cleanup`` value as a usage error (sample, build and evaluate share it)."""
-    from mcgen.cleanup import CLEANUPS  # noqa: PLC0415
+    from mcgen.generate.clean import CLEANUPS  # noqa: PLC0415
 
     if clean not in CLEANUPS:
         raise UsageError(f"--cleanup must be one of {', '.join(CLEANUPS)}, got {clean!r}")
@@ -75,9 +75,10 @@ def sample_cmd(
                                        "neighbouring windows. [half the grid]"),
 ) -> None:
     """Generate structures with a trained model; writes voxel JSON files and a preview sheet."""
-    from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415 - torch is imported on demand
-    from mcgen.generate import generate, label_index, resolve_device  # noqa: PLC0415
+    from mcgen.generate.sample import generate  # noqa: PLC0415 - torch is imported on demand
+    from mcgen.generate.setup import SampleSettings, label_index, resolve_device  # noqa: PLC0415
     from mcgen.grid import save_json  # noqa: PLC0415
+    from mcgen.ml.checkpoint import load_checkpoint  # noqa: PLC0415
 
     if guidance is not None and label is None:
         raise UsageError("--guidance needs --label (guidance pushes samples towards a label)")
@@ -95,19 +96,19 @@ def sample_cmd(
         raise UsageError("--temperature applies to masked models; this checkpoint is Gaussian")
     say(f"checkpoint {checkpoint} (step {ck.step}, {ck.model_cfg.preset}), {num_samples} samples "
         f"with {sampler} x {num_steps} on {dev}")
+    settings = SampleSettings(seed=seed, label=label, guidance=guidance, sampler=sampler, num_steps=num_steps,
+                              temperature=temperature, device=dev)
     g = ck.model_cfg.grid_size
     if size is not None and tuple(size) != (g, g, g):
-        grids = sample_large(ck, tuple(size), num_samples, seed, label, guidance, sampler, num_steps, temperature,
-                              overlap, dev, clean)
+        grids = sample_large(ck, tuple(size), num_samples, settings, overlap, clean)
     else:
         with typer.progressbar(length=num_samples, label="sampling", file=sys.stderr) as bar:
-            grids = generate(ck, num_samples, sampler=sampler, num_steps=num_steps, seed=seed, label=label,
-                             guidance=guidance, batch_size=batch_size, device=dev, clean=clean,
-                             temperature=temperature, progress=lambda done, total: bar.update(done - bar.pos))
+            grids = generate(ck, num_samples, settings, batch_size=batch_size, clean=clean,
+                             progress=lambda done, total: bar.update(done - bar.pos))
     for i, g in enumerate(grids):
         g.meta["checkpoint"] = str(checkpoint)
         save_json(g, output_dir / f"sample_{i:04d}.json")
-    sheet = _write_sheet(grids, output_dir)
+    sheet = write_sample_sheet(grids, output_dir)
     blocks = [g.count() for g in grids]
     removed = sum(int(g.meta.get("cleanup_removed", 0)) for g in grids)
     tidy = f"; clean-up {clean} removed {removed} block(s) in all" if clean != "none" else ""
@@ -115,20 +116,18 @@ def sample_cmd(
         + (f", preview {sheet}" if sheet else ""))
 
 
-def sample_large(ck, size, num_samples, seed, label, guidance, sampler, num_steps, temperature, overlap, dev,
-                  clean) -> list:
-    """``mcgen sample --size``: window by window (:func:`mcgen.complete.generate_large`), then the clean-up."""
-    from mcgen.cleanup import cleanup  # noqa: PLC0415
-    from mcgen.complete import generate_large  # noqa: PLC0415
+def sample_large(ck, size, num_samples, settings, overlap, clean) -> list:
+    """``mcgen sample --size``: window by window (:func:`mcgen.generate.windows.generate_large`), then the clean-up."""
+    from mcgen.generate.clean import cleanup  # noqa: PLC0415
+    from mcgen.generate.windows import generate_large  # noqa: PLC0415
 
     with typer.progressbar(length=1, label="windows", file=sys.stderr) as bar:
         def progress(done: int, total: int) -> None:
             bar.length = total
             bar.update(done - bar.pos)
 
-        grids = generate_large(ck, size, num_samples=num_samples, seed=seed, label=label, guidance=guidance,
-                               sampler=sampler, num_steps=num_steps, temperature=temperature, overlap=overlap,
-                               device=dev, progress=progress)
+        grids = generate_large(ck, size, num_samples=num_samples, settings=settings, overlap=overlap,
+                               progress=progress)
     out = []
     for grid in grids:
         tidy, removed = cleanup(grid, clean)

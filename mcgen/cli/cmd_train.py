@@ -20,6 +20,10 @@ def train_cmd(
     out_dir: Path = typer.Option(None, "--out", help="Output folder for checkpoints, samples, logs. [outputs/]"),
     model_size: str = typer.Option(None, "--model-size", help="tiny, small, base or large. [small]"),
     patch_size: int = typer.Option(None, "--patch-size", help="Patch edge 2, 4 or 8. [preset's]"),
+    hidden_size: int = typer.Option(None, "--hidden", help="Transformer width (a multiple of --heads). [preset's]"),
+    depth: int = typer.Option(None, "--depth", help="Transformer blocks. [preset's]"),
+    num_heads: int = typer.Option(None, "--heads", help="Attention heads. [preset's]"),
+    head: str = typer.Option(None, "--head", help="Output head: linear (one layer per patch). [linear]"),
     objective: str = typer.Option(None, "--objective", help="masked (absorbing-state diffusion over block tokens) or gaussian (continuous diffusion over block embeddings); a resumed run keeps its checkpoint's. [masked]"),
     mask_schedule: str = typer.Option(None, "--mask-schedule", help="Masked objective: masking rate cosine or linear. [cosine]"),
     mask_weighting: str = typer.Option(None, "--mask-weighting", help="Masked objective: loss weight flat (mean over masked voxels), bounded or elbo. [flat]"),
@@ -52,11 +56,11 @@ def train_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display (files are still written)."),
 ) -> None:
     """Train the diffusion model on a dataset; writes checkpoints, samples, progress.png, loss.png."""
-    from trainer import build_config, train  # noqa: PLC0415 - torch only when training
-    from trainer.loop import TrainingInterrupted  # noqa: PLC0415
+    from trainer.loop import TrainingInterrupted  # noqa: PLC0415 - torch only when training
 
-    cfg = build_config(
-        config, data=_s(data), out=_s(out_dir), model_size=model_size, patch_size=patch_size, objective=objective,
+    settings = dict(
+        data=_s(data), out=_s(out_dir), model_size=model_size, patch_size=patch_size, hidden_size=hidden_size,
+        depth=depth, num_heads=num_heads, head=head, objective=objective,
         mask_schedule=mask_schedule, mask_weighting=mask_weighting, mask_structured=mask_structured, epochs=epochs,
         max_steps=max_steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr, lr_schedule=lr_schedule,
         warmup_steps=warmup_steps, ema_decay=ema_decay, label_dropout=label_dropout, sample_every=sample_every,
@@ -64,13 +68,29 @@ def train_cmd(
         eval_every=eval_every, log_every=log_every, resume=resume, seed=seed, device=device, amp=amp,
         workers=workers, threads=threads, augment=False if no_augment else None, compile=True if compile_ else None)
     try:
-        summary = train(cfg, progress=not quiet)
+        summary = train_run(config, progress=not quiet, **settings)
     except TrainingInterrupted as exc:
         say(f"mcgen: interrupted at step {exc.step}; checkpoint {exc.checkpoint}; continue with --resume auto")
         raise typer.Exit(130) from None
     loss = summary.get("final_loss")
     out(f"trained {summary['steps']} steps in {summary['seconds']:.1f} s"
         + (f", final loss {loss:.4f}" if loss is not None else "") + f"; checkpoint {summary['latest_checkpoint']}")
+
+
+def train_run(config_file: Path | None = None, *, progress: bool = True, **settings) -> dict:
+    """Train as ``settings`` say (:class:`trainer.config.TrainConfig` fields; ``None`` = not set, so
+    ``config_file`` or the default applies) and return the trainer's summary.
+
+    The library call behind ``mcgen train`` and ``mcgen demo``: the one place ``mcgen`` reaches the
+    ``trainer`` package.
+
+    Raises:
+        ConfigError, CheckpointError, FormatError: bad settings, dataset or checkpoint.
+        trainer.loop.TrainingInterrupted: Ctrl-C (a checkpoint was written first).
+    """
+    from trainer import build_config, train  # noqa: PLC0415 - torch only when training
+
+    return train(build_config(config_file, **settings), progress=progress)
 
 
 def _s(p: Path | None) -> str | None:

@@ -123,7 +123,7 @@ def build_cmd(
         _check_around(ctx, count)
     world = resolve_world(into)
     try:
-        from mcgen.generate import generate  # noqa: PLC0415, F401 - torch, only for this command
+        from mcgen.generate.sample import generate  # noqa: PLC0415, F401 - torch, only for this command
     except ImportError as exc:
         raise ConfigError(f"generation is not available in this install: {exc}") from exc
     sampling = {"seed": seed, "label": label, "guidance": guidance, "sampler": sampler, "num_steps": num_steps,
@@ -147,7 +147,7 @@ def build_cmd(
     settings = {"checkpoint": str(checkpoint), **sampling, "sampler": meta.get("sampler", sampler),
                 "num_steps": meta.get("steps", num_steps)}
     settings.update({"around": list(around_xyz)} if around_xyz is not None else {"cleanup": clean})
-    _write_build_files(folder, grids, report, settings)
+    write_build_files(folder, grids, report, settings)
     say(f"files: {folder}")
 
 
@@ -172,19 +172,17 @@ def _check_around(ctx: typer.Context, count: int) -> None:
 
 def _generate(checkpoint: Path, count: int, size: tuple[int, int, int] | None, clean: str, sampling: dict) -> list:
     """``count`` fresh buildings (window by window when ``size`` is given)."""
-    from mcgen.generate import generate  # noqa: PLC0415
+    from mcgen.generate.sample import generate  # noqa: PLC0415
+    from mcgen.generate.setup import SampleSettings  # noqa: PLC0415
 
     say(f"generating {count} building(s) with {checkpoint} ...")
     # generate() checks --sampler / --num-steps against the checkpoint's objective and fills its defaults
     if size is None:
-        return generate(checkpoint, count, clean=clean, **sampling)
+        return generate(checkpoint, count, SampleSettings(**sampling), clean=clean)
     from mcgen.cli.cmd_model import sample_large  # noqa: PLC0415
-    from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415
-    from mcgen.generate import resolve_device  # noqa: PLC0415
+    from mcgen.ml.checkpoint import load_checkpoint  # noqa: PLC0415
 
-    s = sampling
-    return sample_large(load_checkpoint(checkpoint), tuple(size), count, s["seed"], s["label"], s["guidance"],
-                        s["sampler"], s["num_steps"], s["temperature"], None, resolve_device("auto"), clean)
+    return sample_large(load_checkpoint(checkpoint), tuple(size), count, SampleSettings(**sampling), None, clean)
 
 
 def _complete_around(checkpoint: Path, world: Path, origin: tuple[int, int, int], sampling: dict, opts: dict):
@@ -192,14 +190,15 @@ def _complete_around(checkpoint: Path, world: Path, origin: tuple[int, int, int]
 
     Returns ``([completion], report)``.
     """
-    from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415
-    from mcgen.complete_world import complete_box, completion_placement, grid_box  # noqa: PLC0415
+    from mcgen.generate.setup import SampleSettings  # noqa: PLC0415
+    from mcgen.generate.world import complete_box, completion_placement, grid_box  # noqa: PLC0415
+    from mcgen.ml.checkpoint import load_checkpoint  # noqa: PLC0415
     from mcgen.world import paste  # noqa: PLC0415
 
     ck = load_checkpoint(checkpoint)
     box = grid_box(origin, ck.model_cfg.grid_size)
     say(f"completing what stands in {box[:3]} .. {box[3:]} with {checkpoint} ...")
-    structure, grids = complete_box(ck, world, box, fill_air=True, **sampling)
+    structure, grids = complete_box(ck, world, box, fill_air=True, settings=SampleSettings(**sampling))
     say(f"{structure.count()} block(s) stand there; the model added {grids[0].count() - structure.count()}")
     report = paste(world, [completion_placement(grids[0], origin, "completion")],
                    reason=f"build --around {' '.join(map(str, origin))} from {Path(checkpoint).name}", **opts)
@@ -238,7 +237,7 @@ def install_datapack(world: Path, grids, names: list[str], *, dry_run: bool = Fa
     return pack
 
 
-def _write_build_files(folder: Path, grids, report, settings: dict) -> None:
+def write_build_files(folder: Path, grids, report, settings: dict) -> None:
     """``building_<i>.json`` and ``.schem`` plus ``build.json`` (boxes, /tp commands, settings)."""
     from mcgen.fsutil import atomic_write_text  # noqa: PLC0415
     from mcgen.grid import save_json  # noqa: PLC0415
@@ -330,6 +329,42 @@ def world_restore(
     out(f"restored backup {kept.id} ({kept.reason or 'no reason recorded'}): {len(changed)} file(s)")
     for rel in changed:
         say(f"  {rel}")
+
+
+@world_app.command("backups")
+def world_backups(
+    world: str = typer.Argument(..., help="World save: a path, or a name in ./worlds or the Minecraft saves folder."),
+    prune: bool = typer.Option(False, "--prune", help="Delete all but the newest --keep backups."),
+    keep: int | None = typer.Option(None, "--keep", min=1, help="With --prune: how many to keep (default "
+                                    "$MCGEN_KEEP_BACKUPS or 10, what every paste keeps)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the backups (and what was pruned) as JSON."),
+) -> None:
+    """List a save's backups (newest last); --prune deletes the oldest. Each paste keeps the newest
+    $MCGEN_KEEP_BACKUPS (default 10; 0 keeps all)."""
+    from mcgen.world import resolve_world  # noqa: PLC0415
+    from mcgen.world.backup import backup_bytes, backup_keep, list_backups, prune_backups  # noqa: PLC0415
+
+    if keep is not None and not prune:
+        raise UsageError("--keep N goes with --prune")
+    path = resolve_world(world)
+    limit = keep if keep is not None else backup_keep()
+    removed = prune_backups(path, limit) if prune and limit else []  # limit 0: MCGEN_KEEP_BACKUPS=0 keeps all
+    kept = list_backups(path)
+    rows = [{"id": b.id, "created": b.created, "reason": b.reason, "files": b.files, "bytes": backup_bytes(b)}
+            for b in kept]
+    if as_json:
+        out(json.dumps({"world": str(path), "keep": limit, "backups": rows, "removed": [b.id for b in removed]},
+                       indent=1))
+        return
+    for r in rows:
+        out(f"{r['id']}  {r['created']}  {len(r['files'])} file(s), {r['bytes'] / 1e6:.1f} MB  {r['reason']}")
+    total = sum(r["bytes"] for r in rows) / 1e6
+    say(f"{len(rows)} backup(s), {total:.1f} MB in {path / 'mcgen_backups'}; each paste keeps the newest "
+        + (f"{limit}" if limit else "(all: MCGEN_KEEP_BACKUPS=0)"))
+    if prune:
+        say(f"pruned {len(removed)}: {', '.join(b.id for b in removed)}" if removed else "nothing to prune")
+    if rows:
+        say(f"undo a paste: mcgen world restore {world} --backup ID")
 
 
 def register(app: typer.Typer) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mcgen.blocks import AIR
-from mcgen.cleanup import flood
+from mcgen.generate.clean import flood
 from mcgen.grid import VoxelGrid
 
 NEAR_COPY_IOU = 0.95  # a sample this close to a training structure counts as a copy

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from mcgen.cli import run
-from mcgen.complete_world import generated_cells
+from mcgen.generate.world import generated_cells
 from mcgen.grid import VoxelGrid, load_json
 from mcgen.world import Placement, list_backups, paste, read_level_info
 from tests.model_helpers import random_checkpoint

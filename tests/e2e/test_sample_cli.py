@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from mcgen.cli import run
-from mcgen.generate import generate, resolve_device
+from mcgen.generate import SampleSettings, generate
+from mcgen.generate.setup import resolve_device
 from mcgen.grid import load_json
 from tests.model_helpers import random_checkpoint
 
@@ -49,7 +50,7 @@ def test_same_seed_same_samples_and_batch_size_does_not_matter(checkpoint: Path,
     b = [load_json(tmp_path / "b" / f"sample_000{i}.json") for i in range(3)]
     c = [load_json(tmp_path / "c" / f"sample_000{i}.json") for i in range(3)]
     assert a == b and a != c
-    one_batch = generate(checkpoint, 3, num_steps=4, seed=1, batch_size=3, device="cpu")
+    one_batch = generate(checkpoint, 3, SampleSettings(num_steps=4, seed=1, device="cpu"), batch_size=3)
     assert one_batch == a
 
 
@@ -82,18 +83,18 @@ def test_resolve_device() -> None:
 
 
 def test_label_all_gives_every_class_in_turn_independent_of_batching(checkpoint: Path) -> None:
-    a = generate(checkpoint, 3, label="all", num_steps=3, batch_size=2, device="cpu", seed=4)
-    b = generate(checkpoint, 3, label="all", num_steps=3, batch_size=3, device="cpu", seed=4)
+    a = generate(checkpoint, 3, SampleSettings(label="all", num_steps=3, device="cpu", seed=4), batch_size=2)
+    b = generate(checkpoint, 3, SampleSettings(label="all", num_steps=3, device="cpu", seed=4), batch_size=3)
     assert [g.meta["label"] for g in a] == ["house", "tower", "house"]
     assert all(x == y for x, y in zip(a, b))
-    house = generate(checkpoint, 1, label="house", num_steps=3, device="cpu", seed=4)
+    house = generate(checkpoint, 1, SampleSettings(label="house", num_steps=3, device="cpu", seed=4))
     assert house[0] == a[0]  # sample 0 of "all" is exactly a house sample with the same seed
 
 
 def test_cleanup_modes_only_remove_blocks_and_are_recorded(checkpoint: Path, tmp_path: Path) -> None:
-    from mcgen.cleanup import cleanup  # noqa: PLC0415
+    from mcgen.generate.clean import cleanup  # noqa: PLC0415
 
-    raw = generate(checkpoint, 3, num_steps=4, seed=2, device="cpu", clean="none")
+    raw = generate(checkpoint, 3, SampleSettings(num_steps=4, seed=2, device="cpu"), clean="none")
     assert all(g.meta["cleanup"] == "none" and g.meta["cleanup_removed"] == 0 for g in raw)
     for mode in ("floating", "largest"):
         assert _sample(checkpoint, tmp_path / mode, "--seed", "2", "--cleanup", mode) == 0

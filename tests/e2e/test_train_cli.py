@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from mcgen.checkpoint import load_checkpoint
+from mcgen.ml.checkpoint import load_checkpoint
 from mcgen.cli import run
 
 from ..unit.trainer_testdata import write_dataset
@@ -28,18 +28,16 @@ def ds(tmp_path) -> Path:
 
 
 @pytest.fixture
-def micro(monkeypatch):
-    import mcgen.model as model
-
-    monkeypatch.setitem(model.PRESETS, "tiny", (32, 1, 2))
+def micro():
     torch.set_num_threads(1)
 
 
 def test_train_command_writes_outputs_and_reports(ds, tmp_path, micro, capsys):
     out = tmp_path / "out"
     conf = tmp_path / "run.toml"
-    conf.write_text('model-size = "tiny"\nbatch-size = 2\nsample-steps = 2\n')
+    conf.write_text('model-size = "tiny"\nbatch-size = 2\nsample-steps = 2\ndepth = 1\n')
     rc = run(["train", "--data", str(ds), "--out", str(out), "--config", str(conf), "--max-steps", "3",
+              "--hidden", "32", "--heads", "2",
               "--sample-every", "3", "--ckpt-every", "3", "--device", "cpu", "--quiet"])
     assert rc == 0
     assert "trained 3 steps" in capsys.readouterr().out

@@ -61,3 +61,56 @@ def test_import_linter_contracts_hold() -> None:
         pytest.skip("import-linter is not installed (pip install -e '.[test]')")
     res = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def _import_graph():
+    grimp = pytest.importorskip("grimp", reason="grimp comes with import-linter (pip install -e '.[test]')")
+    return grimp.build_graph("mcgen", "trainer")
+
+
+def test_no_import_cycles_in_mcgen_or_trainer() -> None:
+    """Every import, lazy ones inside functions and TYPE_CHECKING ones included, runs one way."""
+    graph = _import_graph()
+    modules = sorted(graph.modules)
+    edges = {m: {i for i in graph.find_modules_directly_imported_by(m) if i in graph.modules} for m in modules}
+    index, low, stack, on, cycles, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in edges[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                cycles.append(sorted(comp))
+
+    for m in modules:
+        if m not in index:
+            visit(m)
+    assert cycles == []
+
+
+def test_no_private_names_imported_across_modules() -> None:
+    graph = _import_graph()
+    offenders = []
+    for m in graph.modules:
+        for imported in graph.find_modules_directly_imported_by(m):
+            for d in graph.get_import_details(importer=m, imported=imported):
+                name = d["line_contents"].split(" import ")[-1] if " import " in d["line_contents"] else ""
+                names = [n.strip(" ()").split(" as ")[0] for n in name.split(",")]
+                if any(n.startswith("_") and not n.startswith("__") for n in names):
+                    offenders.append(f"{m}: {d['line_contents']}")
+    assert offenders == []

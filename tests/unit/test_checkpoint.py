@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from mcgen.checkpoint import FORMAT_VERSION, load_checkpoint, save_checkpoint, strip_prefixes
-from mcgen.diffusion import DiffusionConfig
+from mcgen.ml.checkpoint import FORMAT_VERSION, load_checkpoint, save_checkpoint, strip_prefixes
+from mcgen.ml.objectives.gaussian import DiffusionConfig
 from mcgen.errors import CheckpointError
-from mcgen.masked import MaskedConfig
-from mcgen.model import ModelConfig, build_model
+from mcgen.ml.objectives.masked import MaskedConfig
+from mcgen.ml.config import ModelConfig
+from mcgen.ml.network import build_model
 from mcgen.vocab import DEFAULT_VOCAB
 
 VOCAB = list(DEFAULT_VOCAB.states)

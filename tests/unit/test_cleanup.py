@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mcgen.blocks import AIR
-from mcgen.cleanup import CLEANUPS, cleanup, cleanup_mask
+from mcgen.generate.clean import CLEANUPS, cleanup, cleanup_mask
 from mcgen.errors import ConfigError
 from mcgen.evaluate.metrics import GridBatch, plausibility
 from mcgen.grid import VoxelGrid

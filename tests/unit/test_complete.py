@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from mcgen.cli import run
-from mcgen.complete import complete, region_mask
 from mcgen.errors import ConfigError
+from mcgen.generate import SampleSettings, complete, generate_large, region_mask
 from mcgen.files import read_structure
 from mcgen.given import decode_given
 from mcgen.grid import VoxelGrid, save_json
@@ -60,7 +60,7 @@ def test_region_mask_ways_and_errors() -> None:
 def test_given_blocks_come_out_bit_identical(checkpoint: Path, how: str) -> None:
     s = walled_box()
     kw = {"above": {"above": 3}, "region": {"region": (2, 1, 2, 7, 4, 6)}, "fill_air": {"fill_air": True}}[how]
-    grids = complete(checkpoint, s, num_samples=2, num_steps=4, seed=3, device="cpu", **kw)
+    grids = complete(checkpoint, s, num_samples=2, settings=SampleSettings(num_steps=4, seed=3, device="cpu"), **kw)
     free = region_mask(16, s.size, fill_air=s.blocks == 0) if how == "fill_air" else \
         region_mask(16, s.size, **kw)
     for g in grids:
@@ -85,7 +85,7 @@ def test_structure_larger_than_the_grid_is_completed_window_by_window(checkpoint
     b[:10], b[20:] = one.blocks, one.blocks
     b[10:20, 0, :] = 1  # a floor between them
     s = VoxelGrid(b, one.palette, {})
-    grids = complete(checkpoint, s, above=2, num_samples=2, num_steps=3, seed=5, device="cpu")
+    grids = complete(checkpoint, s, above=2, num_samples=2, settings=SampleSettings(num_steps=3, seed=5, device="cpu"))
     free = region_mask((30, 16, 16), s.size, above=2)
     for g in grids:
         assert g.size == (30, 16, 16) and g.meta["windows"] >= 3 and g.meta["generated"] == int(free.sum())
@@ -94,7 +94,7 @@ def test_structure_larger_than_the_grid_is_completed_window_by_window(checkpoint
         held = ~free[:30, :6, :9]
         assert (states[:30, :6, :9][held] == given[held]).all()
         assert (decode_given(g.meta["given_runs"], g.size) == ~free).all()
-    again = complete(checkpoint, s, above=2, num_samples=2, num_steps=3, seed=5, device="cpu")
+    again = complete(checkpoint, s, above=2, num_samples=2, settings=SampleSettings(num_steps=3, seed=5, device="cpu"))
     assert all(x == y for x, y in zip(grids, again))  # deterministic for a seed
 
 
@@ -130,7 +130,7 @@ def test_bad_input_is_one_line(checkpoint: Path, tmp_path: Path, capsys, flags, 
 
 
 def test_window_starts_cover_the_axis_with_the_overlap() -> None:
-    from mcgen.complete import window_starts
+    from mcgen.generate.windows import window_starts
 
     assert window_starts(16, 16, 8) == [0] and window_starts(10, 16, 8) == [0]
     assert window_starts(48, 16, 8) == [0, 8, 16, 24, 32]
@@ -142,8 +142,7 @@ def test_window_starts_cover_the_axis_with_the_overlap() -> None:
 def test_structures_larger_than_the_grid_come_window_by_window(checkpoint: Path, monkeypatch, tmp_path: Path) -> None:
     """Each window after the first holds what earlier windows placed in its overlap (the sampler
     is asked to keep those voxels), and the result is deterministic for a seed."""
-    import mcgen.complete as comp
-    from mcgen.checkpoint import load_checkpoint
+    from mcgen.ml.checkpoint import load_checkpoint
 
     ck = load_checkpoint(checkpoint)
     obj_cls = type(ck.objective())
@@ -155,7 +154,7 @@ def test_structures_larger_than_the_grid_come_window_by_window(checkpoint: Path,
         return real(self, model, n, **kw)
 
     monkeypatch.setattr(obj_cls, "sample", spy)
-    a = comp.generate_large(ck, (24, 16, 20), num_samples=2, seed=1, num_steps=3, device="cpu")
+    a = generate_large(ck, (24, 16, 20), num_samples=2, settings=SampleSettings(seed=1, num_steps=3, device="cpu"))
     assert [g.size for g in a] == [(24, 16, 20)] * 2 and a[0].meta["windows"] == 4
     assert (seen[0] == -1).all()  # the first window is free everywhere
     # frontier order: next comes the window overlapping the most generated voxels, z0 = 4
@@ -163,7 +162,7 @@ def test_structures_larger_than_the_grid_come_window_by_window(checkpoint: Path,
     later = seen[1]
     assert (later[:, :, :, :12] >= 0).all() and (later[:, :, :, 12:] == -1).all()
     assert ((seen[2] >= 0).float().mean() == 0.5) and ((seen[3] >= 0).float().mean() == 0.75 + 0.25 * 0.5)
-    b = comp.generate_large(ck, (24, 16, 20), num_samples=2, seed=1, num_steps=3, device="cpu")
+    b = generate_large(ck, (24, 16, 20), num_samples=2, settings=SampleSettings(seed=1, num_steps=3, device="cpu"))
     assert all(x == y for x, y in zip(a, b))
     monkeypatch.setattr(obj_cls, "sample", real)
     out = tmp_path / "big"

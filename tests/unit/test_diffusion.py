@@ -7,10 +7,13 @@ import math
 import pytest
 import torch
 
-from mcgen.diffusion import DiffusionConfig, GaussianDiffusion, self_cond_rows, training_loss
+from mcgen.ml.denoise import self_cond_rows
+from mcgen.ml.objectives.gaussian import DiffusionConfig, GaussianDiffusion, training_loss
 from mcgen.errors import ConfigError
-from mcgen.model import DiT3D, ModelConfig, build_model
-from mcgen.sampling import ddim_steps, make_timesteps, run_sampler
+from mcgen.ml.config import ModelConfig
+from mcgen.ml.network import DiT3D, build_model
+from mcgen.ml.objectives.base import run_sampler
+from mcgen.ml.objectives.gaussian_steps import ddim_steps, make_timesteps
 
 
 def _diffusers():
@@ -47,13 +50,17 @@ class _Probe(DiT3D):
         super().__init__(ModelConfig(preset="tiny", depth=1, self_condition=self_condition))
         self.calls: list[dict] = []
 
-    def forward(self, x_t, t, labels=None, self_cond=None, *, tokens=False, target=None, expected=False):
-        assert tokens, "training works in token layout"
+    def features(self, x_tok, t, labels=None, self_cond=None):  # training works in token layout
         sc = None if self_cond is None else self.from_tokens(self_cond)
-        self.calls.append({"x_t": self.from_tokens(x_t), "t": t.clone(), "self_cond": sc, "expected": expected})
-        if target is not None:
-            return torch.zeros(target.shape) + self.final_linear.bias.sum()
-        return torch.zeros_like(x_t)
+        self.calls.append({"x_t": self.from_tokens(x_tok), "t": t.clone(), "self_cond": sc, "expected": False})
+        return torch.zeros(*x_tok.shape[:2], self.cfg.hidden_size)
+
+    def expected(self, h):
+        self.calls[-1]["expected"] = True
+        return torch.zeros(*h.shape[:2], self.cfg.patch_size**3 * self.cfg.embed_dim)
+
+    def loss(self, h, target):
+        return torch.zeros(target.shape) + self.head.linear.bias.sum()
 
 
 def test_training_and_sampling_read_the_same_alpha_bar_table() -> None:
@@ -111,7 +118,7 @@ def test_training_loss_is_a_differentiable_scalar_near_log_vocab_at_init() -> No
     assert loss.dim() == 0 and torch.isfinite(loss)
     assert loss.item() == pytest.approx(math.log(55), rel=1e-4)  # adaLN-Zero: uniform logits, CE log V
     loss.backward()
-    assert model.final_linear.weight.grad.abs().sum() > 0
+    assert model.head.linear.weight.grad.abs().sum() > 0
 
 
 def test_config_round_trip_and_validation() -> None:

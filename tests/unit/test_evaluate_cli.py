@@ -64,9 +64,10 @@ def test_bad_input_is_one_clear_line(folders, capsys, args, code, msg):
 def test_evaluate_generates_from_a_checkpoint(folders, tmp_path, capsys):
     import torch
 
-    from mcgen.checkpoint import save_checkpoint
-    from mcgen.diffusion import DiffusionConfig
-    from mcgen.model import ModelConfig, build_model
+    from mcgen.ml.checkpoint import save_checkpoint
+    from mcgen.ml.objectives.gaussian import DiffusionConfig
+    from mcgen.ml.config import ModelConfig
+    from mcgen.ml.network import build_model
     from mcgen.vocab import DEFAULT_VOCAB
 
     torch.manual_seed(0)

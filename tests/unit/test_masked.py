@@ -7,11 +7,14 @@ import math
 import pytest
 import torch
 
-from mcgen.diffusion import DiffusionConfig
+from mcgen.ml.objectives.gaussian import DiffusionConfig
 from mcgen.errors import ConfigError
-from mcgen.masked import MaskedConfig, MaskedObjective, _candidates, _choose, elbo_weight, mask_rate
-from mcgen.model import ModelConfig, build_model
-from mcgen.objectives import GaussianObjective, make_objective, objective_config
+from mcgen.ml.objectives.masked import MaskedConfig, MaskedObjective, elbo_weight
+from mcgen.ml.objectives.masked_steps import candidates, choose_reveals, mask_rate
+from mcgen.ml.config import ModelConfig
+from mcgen.ml.network import build_model
+from mcgen.ml.objectives import make_objective, objective_config
+from mcgen.ml.objectives.gaussian import GaussianObjective
 
 V = 8
 
@@ -59,8 +62,8 @@ def test_loss_is_zero_where_nothing_is_masked_and_counts_only_masked_voxels() ->
     so it is the same size at every t for a model that knows nothing (uniform logits: log V)."""
     model = _model()
     with torch.no_grad():  # a model whose logits are all zero: cross-entropy log V on every voxel
-        model.final_linear.weight.zero_()
-        model.final_linear.bias.zero_()
+        model.head.linear.weight.zero_()
+        model.head.linear.bias.zero_()
     obj = MaskedObjective(MaskedConfig(weighting="flat", self_cond_prob=0.0))
     blocks = torch.randint(0, V, (8, 16, 16, 16))
     loss = obj.loss(model, blocks, None, generator=torch.Generator().manual_seed(1))
@@ -75,7 +78,7 @@ def test_candidates_decide_occupancy_before_material() -> None:
     g = torch.Generator().manual_seed(0)
 
     def draw(temperature: float):
-        return _candidates(probs, torch.rand(1, 1, 4000, generator=g), torch.rand(1, 1, 4000, generator=g),
+        return candidates(probs, torch.rand(1, 1, 4000, generator=g), torch.rand(1, 1, 4000, generator=g),
                            temperature)
 
     cand, conf = draw(1.0)
@@ -93,7 +96,7 @@ def test_choose_reveals_exactly_enough_and_only_masked_voxels() -> None:
     masked = torch.rand(3, 4, 8, generator=g) < 0.7
     left = torch.tensor([0, 5, 10])
     for sampler in ("random", "confidence"):
-        reveal = _choose(masked, left, torch.rand(3, 4, 8, generator=g), torch.rand(3, 4, 8, generator=g), sampler, 0.5)
+        reveal = choose_reveals(masked, left, torch.rand(3, 4, 8, generator=g), torch.rand(3, 4, 8, generator=g), sampler, 0.5)
         assert not bool((reveal & ~masked).any())
         still = (masked & ~reveal).flatten(1).sum(1)
         assert still.tolist() == [0, min(5, int(masked[1].sum())), min(10, int(masked[2].sum()))]
@@ -102,7 +105,7 @@ def test_choose_reveals_exactly_enough_and_only_masked_voxels() -> None:
 def test_confidence_reveals_the_surest_first_without_noise() -> None:
     masked = torch.ones(1, 1, 6, dtype=torch.bool)
     conf = torch.tensor([0.5, 0.9, 0.6, 0.99, 0.7, 0.8]).view(1, 1, 6)
-    reveal = _choose(masked, torch.tensor([4]), torch.full((1, 1, 6), 0.5), conf, "confidence", 0.0)
+    reveal = choose_reveals(masked, torch.tensor([4]), torch.full((1, 1, 6), 0.5), conf, "confidence", 0.0)
     assert reveal.view(-1).tolist() == [False, True, False, True, False, False]  # 0.99 and 0.9
 
 
@@ -127,13 +130,13 @@ def test_known_voxels_are_held_and_seen_from_the_first_step() -> None:
     known = torch.full((2, 16, 16, 16), -1, dtype=torch.long)
     known[:, :, :4] = torch.randint(0, V, (2, 16, 4, 16), generator=torch.Generator().manual_seed(3))
     seen = []
-    orig = model.forward
+    orig = model.features
 
     def spy(x, t, *args, **kw):
         seen.append(x.clone())
         return orig(x, t, *args, **kw)
 
-    model.forward = spy
+    model.features = spy
     out = obj.sample(model, 2, sampler="confidence", num_steps=5, seed=0, known=known)
     held = known >= 0
     assert torch.equal(out[held], known[held])  # bit-identical
@@ -177,18 +180,20 @@ def test_objective_configs_round_trip_and_pick_their_objective() -> None:
         objective_config("masked", {"timesteps": 10})
 
 
-def test_patch_2_and_4_models_take_states_in_either_layout() -> None:
+def test_patch_2_and_4_models_take_states_in_token_layout() -> None:
     for patch in (2, 4):
         model = _model(patch=patch)
         states = torch.randint(0, V + 1, (2, 16, 16, 16))
-        grid = model(states, torch.tensor([500.0, 10.0]))
-        tok = model(model.to_tokens(states), torch.tensor([500.0, 10.0]), tokens=True)
-        assert grid.shape == (2, 16, 16, 16, V)
-        torch.testing.assert_close(model.from_tokens(tok), grid)
+        tok = model.to_tokens(states)  # (B, N, p^3)
+        assert tok.shape == (2, (16 // patch) ** 3, patch**3)
+        assert torch.equal(model.from_tokens(tok).squeeze(-1), states)
+        with torch.no_grad():
+            logits = model.logits(model.features(tok, torch.tensor([500.0, 10.0])))  # (B, N, p^3 V)
+        assert model.from_tokens(logits).shape == (2, 16, 16, 16, V)
 
 
 def test_structured_regions_are_boxes_tops_and_halves() -> None:
-    from mcgen.masked import structured_regions
+    from mcgen.ml.objectives.masked import structured_regions
 
     reg = structured_regions(300, 16, torch.Generator().manual_seed(0), torch.device("cpu"))
     assert reg.shape == (300, 16, 16, 16) and reg.dtype == torch.bool

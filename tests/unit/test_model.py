@@ -5,9 +5,16 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mcgen.codec import BlockCodec, analog_bits_table, bits_dim
 from mcgen.errors import ConfigError
-from mcgen.model import PRESETS, ModelConfig, build_model, count_parameters
+from mcgen.ml.codec import BlockCodec, analog_bits_table
+from mcgen.ml.config import PRESETS, ModelConfig, bits_dim
+from mcgen.ml.network import build_model, count_parameters
+
+
+def _logits(model, x, t, labels=None, self_cond=None) -> torch.Tensor:
+    """Grid layout in, grid layout out: (B, X, Y, Z, d) or states (B, X, Y, Z) -> (B, X, Y, Z, V)."""
+    sc = None if self_cond is None else model.to_tokens(self_cond)
+    return model.from_tokens(model.logits(model.features(model.to_tokens(x), t, labels, sc)))
 
 
 def _perturbed(cfg: ModelConfig) -> torch.nn.Module:
@@ -32,7 +39,7 @@ def test_forward_gives_logits_per_voxel(grid: int, patch: int) -> None:
     cfg = ModelConfig(preset="tiny", grid_size=grid, patch_size=patch, num_labels=3, depth=1)
     model = build_model(cfg)
     x = torch.randn(2, grid, grid, grid, cfg.embed_dim)
-    out = model(x, torch.tensor([0, 999]), torch.tensor([1, 3]), torch.randn_like(x))
+    out = _logits(model, x, torch.tensor([0, 999]), torch.tensor([1, 3]), torch.randn_like(x))
     assert out.shape == (2, grid, grid, grid, cfg.vocab_size)
 
 
@@ -41,7 +48,7 @@ def test_adaln_zero_init_gives_uniform_logits(mask_token: bool) -> None:
     model = build_model(ModelConfig(preset="tiny", depth=2, mask_token=mask_token))
     v = model.cfg.vocab_size
     x = torch.randint(0, v + 1, (1, 16, 16, 16)) if mask_token else torch.randn(1, 16, 16, 16, model.cfg.embed_dim)
-    assert torch.count_nonzero(model(x, torch.tensor([10]))) == 0
+    assert torch.count_nonzero(_logits(model, x, torch.tensor([10]))) == 0
 
 
 def test_patchify_round_trip_keeps_voxel_positions() -> None:
@@ -67,10 +74,10 @@ def test_output_depends_on_time_label_and_self_condition() -> None:
     model = _perturbed(ModelConfig(preset="tiny", num_labels=2, depth=1))
     x = torch.randn(1, 16, 16, 16, model.cfg.embed_dim)
     with torch.no_grad():
-        base = model(x, torch.tensor([100]), torch.tensor([0]))
-        assert not torch.allclose(base, model(x, torch.tensor([900]), torch.tensor([0])))
-        assert not torch.allclose(base, model(x, torch.tensor([100]), torch.tensor([2])))
-        assert not torch.allclose(base, model(x, torch.tensor([100]), torch.tensor([0]), torch.ones_like(x)))
+        base = _logits(model, x, torch.tensor([100]), torch.tensor([0]))
+        assert not torch.allclose(base, _logits(model, x, torch.tensor([900]), torch.tensor([0])))
+        assert not torch.allclose(base, _logits(model, x, torch.tensor([100]), torch.tensor([2])))
+        assert not torch.allclose(base, _logits(model, x, torch.tensor([100]), torch.tensor([0]), torch.ones_like(x)))
 
 
 def test_config_round_trip_and_validation() -> None:

@@ -7,10 +7,11 @@ import copy
 import numpy as np
 import torch
 
-from mcgen.diffusion import DiffusionConfig, GaussianDiffusion, training_loss
-from mcgen.masked import MaskedConfig, MaskedObjective
-from mcgen.model import ModelConfig, build_model
-from mcgen.sampling import sample
+from mcgen.ml.objectives.gaussian import DiffusionConfig, GaussianDiffusion, training_loss
+from mcgen.ml.objectives.masked import MaskedConfig, MaskedObjective
+from mcgen.ml.config import ModelConfig
+from mcgen.ml.network import build_model
+from mcgen.ml.objectives.gaussian_steps import sample
 from mcgen.vocab import DEFAULT_VOCAB
 
 G = 16

@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mcgen.diffusion import DiffusionConfig, GaussianDiffusion
+from mcgen.ml.objectives.gaussian import DiffusionConfig, GaussianDiffusion
 from mcgen.errors import ConfigError
-from mcgen.model import ModelConfig, build_model
-from mcgen.sampling import ModelDenoiser, ddim_steps, ddpm_steps, make_timesteps, run_sampler, sample
+from mcgen.ml.config import ModelConfig
+from mcgen.ml.network import build_model
+from mcgen.ml.denoise import ModelDenoiser
+from mcgen.ml.objectives.base import run_sampler
+from mcgen.ml.objectives.gaussian_steps import ddim_steps, ddpm_steps, make_timesteps, sample
 
 T = 1000
 
@@ -161,13 +164,13 @@ def test_inpainting_holds_known_voxels_and_resampling_reruns_each_step(sampler: 
     known[:, :, :4] = 3  # a floor of block 3, held
     known[1, 5, 5, 5] = 1
     calls = []
-    real_forward = type(model).forward
+    real_features = type(model).features
 
     def counting(self, *args, **kwargs):
         calls.append(1)
-        return real_forward(self, *args, **kwargs)
+        return real_features(self, *args, **kwargs)
 
-    monkeypatch.setattr(type(model), "forward", counting)
+    monkeypatch.setattr(type(model), "features", counting)
     for rounds in (0, 2):
         calls.clear()
         out = sample(model, diffusion, 2, sampler=sampler, num_steps=4, known=known, resample=rounds,
@@ -196,9 +199,12 @@ def test_guidance_mixes_conditional_and_null_logits() -> None:
     x = torch.randn(2, 16, 16, 16, model.cfg.embed_dim, generator=torch.Generator().manual_seed(0))
     t = torch.tensor([500, 500])
     labels = torch.tensor([1, 2])
+    def grid_logits(lab):  # (B, X, Y, Z, V)
+        return model.from_tokens(model.logits(model.features(model.to_tokens(x), t, lab)))
+
     with torch.no_grad():
-        cond = model(x, t, labels)
-        null = model(x, t, torch.tensor([3, 3]))
+        cond = grid_logits(labels)
+        null = grid_logits(torch.tensor([3, 3]))
         den = ModelDenoiser(model, labels, guidance=2.5)
         den(x, t)
     assert not torch.allclose(cond, null)
@@ -225,7 +231,7 @@ class _Wrapper(torch.nn.Module):
 
 
 def test_training_loss_and_sample_accept_a_compiled_style_wrapper() -> None:
-    from mcgen.diffusion import training_loss  # noqa: PLC0415
+    from mcgen.ml.objectives.gaussian import training_loss  # noqa: PLC0415
 
     model, diffusion = _tiny(num_labels=2), GaussianDiffusion(DiffusionConfig())
     wrapped = _Wrapper(model)
@@ -241,7 +247,7 @@ def test_training_loss_and_sample_accept_a_compiled_style_wrapper() -> None:
 
 def test_token_layout_chain_gives_the_grid_layout_chain_result() -> None:
     model, diffusion = _tiny(num_labels=2), GaussianDiffusion(DiffusionConfig())
-    torch.nn.init.normal_(model.final_linear.weight, std=0.2)  # adaLN-Zero: give the net a say
+    torch.nn.init.normal_(model.head.linear.weight, std=0.2)  # adaLN-Zero: give the net a say
     torch.nn.init.normal_(model.final_ada.weight, std=0.2)
     noise = torch.randn(2, 16, 16, 16, model.cfg.embed_dim, generator=torch.Generator().manual_seed(3))
     labels = torch.tensor([0, 1])

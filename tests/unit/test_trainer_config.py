@@ -68,11 +68,12 @@ def test_effective_config_file(tmp_path):
 
 def test_the_torch_free_name_lists_match_the_model_and_objectives() -> None:
     """trainer.config keeps its own copies (it validates flags before torch loads); they must agree."""
-    from mcgen.masked import MASK_SCHEDULES, WEIGHTINGS
-    from mcgen.model import PRESETS
-    from mcgen.objectives import OBJECTIVES
+    from mcgen.ml.objectives.masked import WEIGHTINGS
+    from mcgen.ml.objectives.masked_steps import MASK_SCHEDULES
+    from mcgen.ml.config import PRESETS
+    from mcgen.ml.objectives import OBJECTIVES
     from trainer import config
 
     assert config.MODEL_SIZES == tuple(PRESETS)
-    assert config.OBJECTIVES == OBJECTIVES
+    assert config.OBJECTIVES == tuple(OBJECTIVES)
     assert config.MASK_SCHEDULES == MASK_SCHEDULES and config.MASK_WEIGHTINGS == WEIGHTINGS

@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 
-from mcgen.checkpoint import load_checkpoint
+from mcgen.ml.checkpoint import load_checkpoint
 from trainer.config import TrainConfig
 
 from .trainer_testdata import write_dataset
@@ -23,7 +23,7 @@ def _free_port() -> int:
 
 
 def _cfg(ds: Path, out: Path, **kw) -> TrainConfig:
-    base = dict(data=str(ds), out=str(out), model_size="tiny", batch_size=4, lr=1e-3, warmup_steps=1,
+    base = dict(data=str(ds), out=str(out), model_size="tiny", hidden_size=32, depth=1, num_heads=2, batch_size=4, lr=1e-3, warmup_steps=1,
                 max_steps=3, sample_every=2, samples_per_step=1, sample_steps=2, ckpt_every=2, log_every=1,
                 device="cpu", seed=1)
     base.update(kw)
@@ -31,24 +31,20 @@ def _cfg(ds: Path, out: Path, **kw) -> TrainConfig:
 
 
 def _worker(rank: int, world: int, port: int, cfg: TrainConfig) -> None:
-    import mcgen.model as model
     from trainer.loop import train
 
-    model.PRESETS["tiny"] = (32, 1, 2)
     torch.set_num_threads(1)
     os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(world),
                       MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     train(cfg, progress=False)
 
 
-def test_two_gloo_processes_match_one_process_with_accumulation(tmp_path, monkeypatch):
-    import mcgen.model as model
+def test_two_gloo_processes_match_one_process_with_accumulation(tmp_path):
     from trainer.loop import train
 
     ds = write_dataset(tmp_path / "ds", count=6)
     mp.start_processes(_worker, args=(2, _free_port(), _cfg(ds, tmp_path / "ddp")), nprocs=2, join=True,
                        start_method="spawn")
-    monkeypatch.setitem(model.PRESETS, "tiny", (32, 1, 2))
     torch.set_num_threads(1)
     train(_cfg(ds, tmp_path / "single", grad_accum=2), progress=False)
 

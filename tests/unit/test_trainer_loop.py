@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from mcgen.checkpoint import load_checkpoint
+from mcgen.ml.checkpoint import load_checkpoint
 from mcgen.errors import CheckpointError, ConfigError
 from trainer.config import TrainConfig
 from trainer.loop import TrainingDiverged, TrainingInterrupted, lr_at, train
@@ -17,11 +17,8 @@ from .trainer_testdata import write_dataset
 
 
 @pytest.fixture
-def micro_model(monkeypatch):
-    """Shrink the 'tiny' preset so a step takes milliseconds."""
-    import mcgen.model as model
-
-    monkeypatch.setitem(model.PRESETS, "tiny", (32, 1, 2))
+def micro_model():
+    """One thread (the model is shrunk by ``_cfg``: hidden 32, one block, two heads)."""
     torch.set_num_threads(1)
 
 
@@ -31,7 +28,7 @@ def dataset(tmp_path_factory) -> Path:
 
 
 def _cfg(ds: Path, out: Path, **kw) -> TrainConfig:
-    base = dict(data=str(ds), out=str(out), model_size="tiny", batch_size=2, lr=1e-3, warmup_steps=2,
+    base = dict(data=str(ds), out=str(out), model_size="tiny", hidden_size=32, depth=1, num_heads=2, batch_size=2, lr=1e-3, warmup_steps=2,
                 sample_every=0, ckpt_every=0, log_every=1, device="cpu", seed=3)
     base.update(kw)
     return TrainConfig(**base)
@@ -111,7 +108,7 @@ def test_interrupt_writes_a_loadable_checkpoint(micro_model, dataset, tmp_path):
 
 
 def test_nan_loss_stops_and_keeps_last_good_checkpoint(micro_model, dataset, tmp_path, monkeypatch):
-    from mcgen.masked import MaskedObjective
+    from mcgen.ml.objectives.masked import MaskedObjective
 
     out = tmp_path / "out"
     real = MaskedObjective.loss

@@ -27,17 +27,19 @@ from typing import Any
 import torch
 
 import mcgen
-from mcgen.diffusion import DiffusionConfig
 from mcgen.errors import CheckpointError, ConfigError
 from mcgen.fsutil import atomic_write_bytes
-from mcgen.masked import MaskedConfig
-from mcgen.model import DiT3D, ModelConfig, build_model
-from mcgen.objectives import Objective, make_objective, objective_config, objective_kind
+from mcgen.ml.config import ModelConfig
+from mcgen.ml.heads import RENAMED_PARAMETERS
+from mcgen.ml.network import DiT3D, build_model
+from mcgen.ml.objectives import Objective, ObjectiveConfig, make_objective, objective_config, objective_kind
 
 FORMAT = "mcgen.checkpoint"
 # 2: the model config gained ``activation`` (format 1 checkpoints load with the tanh GELU they used)
 # 3: ``objective`` (gaussian / masked); the model config gained ``mask_token``
-FORMAT_VERSION = 3
+# 4: the output head is a module of its own (``final_linear.*`` -> ``head.linear.*``); the model
+#    config gained ``head``
+FORMAT_VERSION = 4
 _PREFIXES = ("_orig_mod.", "module.")
 _PLAIN = (bool, int, float, str, type(None), torch.Tensor, torch.dtype, torch.device)
 
@@ -52,6 +54,17 @@ def strip_prefixes(state: dict[str, Any]) -> dict[str, Any]:
             for p in _PREFIXES:
                 if key.startswith(p):
                     key, changed = key[len(p):], True
+        out[key] = value
+    return out
+
+
+def upgrade_parameter_names(state: dict[str, Any]) -> dict[str, Any]:
+    """Parameter names of earlier checkpoint formats -> today's (:data:`mcgen.ml.heads.RENAMED_PARAMETERS`)."""
+    out = {}
+    for key, value in state.items():
+        for old, new in RENAMED_PARAMETERS.items():
+            if key.startswith(old):
+                key = new + key[len(old):]
         out[key] = value
     return out
 
@@ -74,7 +87,7 @@ def save_checkpoint(
     path: str | os.PathLike,
     *,
     model_cfg: ModelConfig,
-    diffusion_cfg: DiffusionConfig | MaskedConfig,
+    diffusion_cfg: ObjectiveConfig,
     vocabulary: list[str],
     label_names: list[str],
     ema_state: dict[str, torch.Tensor],
@@ -114,7 +127,7 @@ class Checkpoint:
     """A loaded, validated checkpoint (see module docstring for the file layout)."""
 
     model_cfg: ModelConfig
-    diffusion_cfg: DiffusionConfig | MaskedConfig  # the objective's settings (either kind)
+    diffusion_cfg: ObjectiveConfig  # the objective's settings (either kind)
     vocabulary: list[str]
     label_names: list[str]
     ema_state: dict[str, torch.Tensor]
@@ -208,12 +221,17 @@ def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> Check
     except ConfigError as exc:
         raise CheckpointError(f"inconsistent checkpoint: {exc}", path=path) from exc
     vocab, labels = _check_lists(d, model_cfg, path)
-    _check_weights(model_cfg, d.get("ema"), path)
+    ema = d.get("ema")
+    if isinstance(ema, dict) and version < 4:
+        ema = upgrade_parameter_names(ema)
+    _check_weights(model_cfg, ema, path)
     step = d.get("step")
     if not isinstance(step, int) or step < 0:
         raise CheckpointError(f"bad step {step!r}", path=path)
     train = d.get("train")
     if train is not None and not isinstance(train, dict):
         raise CheckpointError("train section must be a dict", path=path)
-    return Checkpoint(model_cfg, diffusion_cfg, vocab, labels, dict(d["ema"]), step, train,
+    if train is not None and version < 4 and isinstance(train.get("model"), dict):
+        train = {**train, "model": upgrade_parameter_names(train["model"])}
+    return Checkpoint(model_cfg, diffusion_cfg, vocab, labels, dict(ema), step, train,
                       str(d.get("mcgen_version", "")), d.get("extra"), str(path))

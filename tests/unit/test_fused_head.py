@@ -1,4 +1,4 @@
-"""The fused output head equals the plain linear + cross-entropy / softmax it replaces."""
+"""The linear head's fused CPU paths equal the plain linear + cross-entropy / softmax they replace."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mcgen import voxel_head
-from mcgen.model import ModelConfig, build_model
-from mcgen.voxel_head import head_cross_entropy, head_expected
+from mcgen.ml import fused as fused_module
+from mcgen.ml import heads
+from mcgen.ml.config import ModelConfig
+from mcgen.ml.fused import head_cross_entropy, head_expected
+from mcgen.ml.network import build_model
 
 
 def _case(rows: int, p3: int = 8, vocab: int = 11, hidden: int = 16, seed: int = 0):
@@ -22,7 +24,7 @@ def _case(rows: int, p3: int = 8, vocab: int = 11, hidden: int = 16, seed: int =
 
 @pytest.mark.parametrize("rows", [1, 7, 300])  # one chunk, and several with a ragged last one
 def test_fused_cross_entropy_and_its_gradients_equal_the_plain_ones(rows: int, monkeypatch) -> None:
-    monkeypatch.setattr(voxel_head, "CHUNK_ROWS", 128)
+    monkeypatch.setattr(fused_module, "CHUNK_ROWS", 128)
     h, w, b, target, vocab = _case(rows)
     weights = torch.rand(rows, target.shape[1], dtype=torch.float64)  # a general upstream gradient
     leaves = [x.clone().requires_grad_() for x in (h, w, b)]
@@ -46,7 +48,7 @@ def test_fused_cross_entropy_refuses_a_second_backward() -> None:
 
 
 def test_fused_expected_embedding_equals_softmax_times_table(monkeypatch) -> None:
-    monkeypatch.setattr(voxel_head, "CHUNK_ROWS", 64)
+    monkeypatch.setattr(fused_module, "CHUNK_ROWS", 64)
     h, w, b, _, vocab = _case(150)
     table = torch.randn(vocab, 4, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
     got = head_expected(h, w, b, table)
@@ -54,23 +56,24 @@ def test_fused_expected_embedding_equals_softmax_times_table(monkeypatch) -> Non
     torch.testing.assert_close(got, want.view(150, -1), rtol=1e-10, atol=1e-10)
 
 
-def test_model_losses_match_between_layouts_and_between_fused_and_plain_heads() -> None:
+def test_model_loss_and_estimate_match_the_logits_they_come_from() -> None:
     torch.manual_seed(0)
     model = build_model(ModelConfig(preset="tiny", depth=1, num_labels=2))
-    torch.nn.init.normal_(model.final_linear.weight, std=0.1)  # adaLN-Zero starts at zero logits
+    torch.nn.init.normal_(model.head.linear.weight, std=0.1)  # adaLN-Zero starts at zero logits
     torch.nn.init.normal_(model.blocks[0].ada.weight, std=0.1)
-    x = torch.randn(2, 16, 16, 16, model.cfg.embed_dim)
-    target = torch.randint(model.cfg.vocab_size, (2, 16, 16, 16))
+    x = model.to_tokens(torch.randn(2, 16, 16, 16, model.cfg.embed_dim))  # (B, N, p^3 d)
+    target = model.to_tokens(torch.randint(model.cfg.vocab_size, (2, 16, 16, 16)))  # (B, N, p^3)
     t, labels = torch.tensor([3, 700]), torch.tensor([0, 2])
-    grid = model(x, t, labels, target=target)  # (B, X, Y, Z)
-    logits = model(x, t, labels)  # (B, X, Y, Z, V)
+    h = model.features(x, t, labels)  # (B, N, H)
+    loss = model(x, t, labels, None, target)  # forward: the training loss, (B, N, p^3)
+    logits = model.logits(h).view(2, model.cfg.tokens, -1, model.cfg.vocab_size)  # (B, N, p^3, V)
     plain = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), reduction="none")
-    torch.testing.assert_close(grid.reshape(-1), plain, rtol=1e-5, atol=1e-5)
-    tok = model(model.to_tokens(x), t, labels, tokens=True, target=model.to_tokens(target))  # (B, N, p^3)
-    torch.testing.assert_close(model.from_tokens(tok).squeeze(-1), grid, rtol=0, atol=0)
+    torch.testing.assert_close(loss.reshape(-1), plain, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(model.loss(h, target), loss, rtol=0, atol=0)
     with torch.no_grad():
-        est = model(x, t, labels, expected=True)
-    torch.testing.assert_close(est, model.codec.expected(logits), rtol=1e-5, atol=1e-5)
+        est = model.expected(h)  # (B, N, p^3 d)
+    want = model.codec.expected(logits).flatten(2)
+    torch.testing.assert_close(est, want, rtol=1e-5, atol=1e-5)
 
 
 def test_checkpoints_without_an_activation_field_keep_the_tanh_gelu() -> None:
@@ -84,12 +87,11 @@ def test_checkpoints_without_an_activation_field_keep_the_tanh_gelu() -> None:
 
 def test_training_loss_and_gradients_are_the_same_on_the_plain_path(monkeypatch) -> None:
     """CUDA and autocast use the plain head: same loss and gradients as the fused one."""
-    from mcgen import model as model_module  # noqa: PLC0415
-    from mcgen.diffusion import DiffusionConfig, GaussianDiffusion, training_loss  # noqa: PLC0415
+    from mcgen.ml.objectives.gaussian import DiffusionConfig, GaussianDiffusion, training_loss  # noqa: PLC0415
 
     torch.manual_seed(0)
     model = build_model(ModelConfig(preset="tiny", depth=1, num_labels=2))
-    torch.nn.init.normal_(model.final_linear.weight, std=0.1)
+    torch.nn.init.normal_(model.head.linear.weight, std=0.1)
     diffusion = GaussianDiffusion(DiffusionConfig())
     blocks = torch.randint(model.cfg.vocab_size, (4, 16, 16, 16), generator=torch.Generator().manual_seed(1))
     labels = torch.tensor([0, 1, 2, 0])
@@ -101,7 +103,7 @@ def test_training_loss_and_gradients_are_the_same_on_the_plain_path(monkeypatch)
         return loss.detach(), [p.grad.clone() for p in model.parameters() if p.grad is not None]
 
     fused_loss, fused_grads = loss_and_grads()
-    monkeypatch.setattr(model_module, "fused_ok", lambda h, w: False)
+    monkeypatch.setattr(heads, "fused_ok", lambda h, w: False)
     plain_loss, plain_grads = loss_and_grads()
     torch.testing.assert_close(fused_loss, plain_loss, rtol=1e-5, atol=1e-6)
     assert len(fused_grads) == len(plain_grads)

@@ -1,4 +1,4 @@
-"""The DiT's output layer fused with what consumes its per-voxel block logits.
+"""The linear output head fused with what consumes its per-voxel block logits (CPU, float32).
 
 The head maps every token's features ``h`` (R, H) to ``p^3 * V`` logits (p^3 voxels, V blocks).
 For ``tiny`` that logits tensor is 27 times larger than the features and most of a CPU training
@@ -13,7 +13,7 @@ written once and read once:
 * :func:`head_expected` (no gradient): ``softmax(logits) @ E``, the clean-sample estimate.
 
 Both equal the plain ``F.linear`` + ``F.cross_entropy`` / ``softmax @ E`` to float rounding
-(``tests/unit/test_voxel_head.py``). They are used on CPU in float32; CUDA (autocast) keeps the
+(``tests/unit/test_fused_head.py``). They are used on CPU in float32; CUDA (autocast) keeps the
 plain path, where the passes are cheap and cuBLAS handles the whole batch at once.
 """
 

@@ -13,7 +13,7 @@ Two tables share that one mechanism:
   its scale cannot shrink towards zero (which would make the noise win at every ``t``).
 
 Both give unit variance per channel, matching the unit-variance Gaussian noise, and every row
-has the same norm (which :mod:`mcgen.diffusion` relies on for its likelihood logits). Tensors are
+has the same norm (which :mod:`mcgen.ml.objectives.gaussian` relies on for its likelihood logits). Tensors are
 channels-last, ``(B, X, Y, Z, d)`` and ``(B, X, Y, Z, V)``, so the per-voxel maps are matmuls.
 """
 
@@ -24,12 +24,7 @@ import math
 import torch
 from torch import nn
 
-ENCODINGS = ("bits", "learned")
-
-
-def bits_dim(vocab_size: int) -> int:
-    """Channels analog bits need for ``vocab_size`` categories (at least 1)."""
-    return max(1, math.ceil(math.log2(max(vocab_size, 2))))
+from mcgen.ml.config import ENCODINGS
 
 
 def analog_bits_table(vocab_size: int, dim: int) -> torch.Tensor:

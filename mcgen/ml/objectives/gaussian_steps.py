@@ -1,42 +1,41 @@
 """Samplers (DDIM, DDPM ancestral) over any denoiser ``(x_t, t) -> x0_hat``.
 
-Notation as in :mod:`mcgen.diffusion`. Every sampler reads ``alpha_bar`` from the one
-:class:`~mcgen.diffusion.GaussianDiffusion`; after the last step ``alpha_bar_prev = 1``, so the
+Notation as in :mod:`.gaussian`. Every sampler reads ``alpha_bar`` from the one
+:class:`~.gaussian.GaussianDiffusion`; after the last step ``alpha_bar_prev = 1``, so the
 final state is the denoiser's last ``x0_hat``, which :func:`sample` decodes to blocks by argmax
 over the model's last logits.
 
 The steppers (:func:`ddim_steps`, :func:`ddpm_steps`) are generators yielding ``(i, x)`` after
-each step; :func:`run_sampler` is their plain twin. Per-step coefficients are Python floats
+each step; :func:`~.base.run_sampler` is their plain twin. Per-step coefficients are Python floats
 computed before the loop, so each step costs two or three tensor ops outside the network.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
 
 import numpy as np
 import torch
 
-from mcgen.diffusion import GaussianDiffusion, unwrap
 from mcgen.errors import ConfigError
+from mcgen.ml.denoise import ModelDenoiser, unwrap
+from mcgen.ml.objectives.base import check_sampler, run_sampler
 
 Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+class Schedule(Protocol):
+    """What the samplers read of a noise schedule (:class:`.gaussian.GaussianDiffusion`)."""
+
+    alpha_bar: torch.Tensor  # (T,) float64
+
+    @property
+    def num_timesteps(self) -> int:
+        """``T``."""
 SAMPLERS = ("ddim", "ddpm")
 SPACINGS = ("trailing", "leading")
-
-
-def check_sampler(sampler: str, samplers: Sequence[str], kind: str, error: type[Exception] = ConfigError,
-                  name: str | None = None) -> None:
-    """Refuse a sampler that a ``kind`` model does not have, naming the ones it has.
-
-    ``error`` and ``name`` let the CLI raise its usage error about ``--sampler``; both objectives
-    check through here.
-    """
-    if sampler not in samplers:
-        raise error(f"{name or f'sampler {sampler!r}'} does not fit this {kind} model; choose one of "
-                    f"{', '.join(samplers)}")
 
 
 def make_timesteps(T: int, num_steps: int, spacing: str = "trailing") -> list[int]:
@@ -152,97 +151,6 @@ def ddpm_update(x: torch.Tensor, x0: torch.Tensor, ab_t: float, ab_prev: float,
     return x
 
 
-def run_sampler(steps: Iterator[tuple[int, torch.Tensor]], progress: Callable[[int, int], None] | None = None,
-                total: int = 0) -> torch.Tensor:
-    """Drive a stepper to the end and return the final ``x``; ``progress(done, total)`` per step."""
-    x = None
-    for i, x in steps:
-        if progress is not None:
-            progress(i + 1, total)
-    if x is None:
-        raise ConfigError("sampler made no steps")
-    return x
-
-
-def guided_features(model: torch.nn.Module, x_tok: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None,
-                    self_cond: torch.Tensor | None, guidance: float = 1.0, autocast: bool = False) -> torch.Tensor:
-    """The output layer's input features (B, N, H) float32, with classifier-free guidance.
-
-    With labels and ``guidance != 1`` the conditional and null-label halves run as one doubled
-    batch and are mixed ``uncond + guidance * (cond - uncond)``; the output layer is linear, so
-    this is the mix of the logits at H channels per token instead of p^3 V. Both objectives'
-    samplers call this; ``x_tok`` is in token layout (continuous, or block states for a masked model).
-    """
-    raw = unwrap(model)
-    ctx = torch.autocast(x_tok.device.type, dtype=torch.bfloat16) if autocast else contextlib.nullcontext()
-    with ctx:
-        if labels is None or guidance == 1.0 or raw.cfg.num_labels == 0:
-            return model(x_tok, t, labels, self_cond, tokens=True, features=True).float()
-        null = torch.full_like(labels, raw.cfg.num_labels)
-        both = model(torch.cat([x_tok, x_tok]), torch.cat([t, t]), torch.cat([labels, null]),
-                     None if self_cond is None else torch.cat([self_cond, self_cond]), tokens=True, features=True)
-    cond, uncond = both.float().chunk(2)  # (B, N, H) each
-    return torch.lerp(uncond, cond, guidance)
-
-
-class ModelDenoiser:
-    """Wraps the DiT as a ``(x_t, t) -> x0_hat`` denoiser with self-conditioning and CFG.
-
-    Guidance (:func:`guided_features`) mixes the logits, ``uncond + guidance * (cond - uncond)``,
-    on the output layer's input features, and on CPU the estimate ``softmax @ E`` is then
-    computed without storing the logits. ``last_logits`` gives the final step's logits (argmax).
-
-    Args:
-        model: a :class:`mcgen.model.DiT3D` (eval mode is the caller's choice).
-        labels: (B,) label indices or ``None`` (null label / unconditional).
-        guidance: classifier-free guidance scale; 1 = plain conditional.
-        autocast: run the network under bf16 autocast (CUDA); the output layer runs in float32.
-        tokens: ``x_t`` and everything returned are in the model's token layout (B, N, p^3 d)
-            (:meth:`mcgen.model.DiT3D.to_tokens`), which saves reordering copies every step.
-    """
-
-    def __init__(self, model: torch.nn.Module, labels: torch.Tensor | None = None,
-                 guidance: float = 1.0, autocast: bool = False, tokens: bool = False) -> None:
-        self.model, self.labels = model, labels
-        self.guidance, self.autocast, self.tokens = float(guidance), autocast, tokens
-        self.raw = unwrap(model)
-        self.codec, self.cfg = self.raw.codec, self.raw.cfg
-        self.prev: torch.Tensor | None = None
-        self._last: torch.Tensor | None = None  # the last step's output-layer features
-        self._guided = labels is not None and self.guidance != 1.0 and self.cfg.num_labels > 0
-
-
-    def _logits(self, h: torch.Tensor) -> torch.Tensor:
-        return self.raw.head_logits(h).float()  # (B, N, p^3 V)
-
-    def __call__(self, x_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        x_tok = x_t if self.tokens else self.raw.to_tokens(x_t)
-        sc = self.prev if self.cfg.self_condition else None
-        if sc is not None and not self.tokens:
-            sc = self.raw.to_tokens(sc)
-        h = guided_features(self.model, x_tok, t, self.labels, sc, self.guidance if self._guided else 1.0,
-                            self.autocast)
-        self._last = h
-        est = self.raw.head_expected(h)  # (B, N, p^3 d)
-        self.prev = est if self.tokens else self.raw.from_tokens(est)
-        return self.prev
-
-    @property
-    def last_logits(self) -> torch.Tensor | None:
-        """The last step's logits, in this denoiser's layout ((B, N, p^3 V) or (B, X, Y, Z, V))."""
-        if self._last is None:
-            return None
-        logits = self._logits(self._last)
-        return logits if self.tokens else self.raw.from_tokens(logits)
-
-    def blocks(self) -> torch.Tensor:
-        """Argmax of the last logits as block indices (B, X, Y, Z), in grid layout."""
-        logits = self._logits(self._last)  # (B, N, p^3 V)
-        b, n = logits.shape[:2]
-        idx = logits.view(b, n, -1, self.cfg.vocab_size).argmax(dim=-1)  # (B, N, p^3)
-        return self.raw.from_tokens(idx).squeeze(-1)
-
-
 def _model_device(model: torch.nn.Module) -> torch.device:
     return next(model.parameters()).device
 
@@ -250,7 +158,7 @@ def _model_device(model: torch.nn.Module) -> torch.device:
 @torch.no_grad()
 def sample(
     model: torch.nn.Module,
-    diffusion: GaussianDiffusion,
+    diffusion: Schedule,
     n: int,
     *,
     sampler: str = "ddim",

@@ -1,7 +1,7 @@
 """Completing what stands in a world save: read a box, complete it, paste back what was generated.
 
 The box is read with the world importer (:func:`mcgen.importing.world.read_world_box`) and
-completed with :func:`mcgen.complete.complete`; the result goes back with its ``[0, 0, 0]`` at the
+completed with :func:`mcgen.generate.completion.complete`; the result goes back with its ``[0, 0, 0]`` at the
 box's min corner. Only the cells the model generated are written (:attr:`mcgen.world.Placement.keep`
 holds every other one): the given blocks stay exactly as the world has them, block entities such
 as a chest's contents included, and the cells of the output that lie beyond the box and were not
@@ -54,14 +54,14 @@ def complete_box(checkpoint: Any, world: str | os.PathLike, box: Box,
                  **complete_kwargs: Any) -> tuple[VoxelGrid, list[VoxelGrid]]:
     """Read ``box`` of the save and complete it: ``(the box as read, completions)``.
 
-    ``checkpoint`` and ``complete_kwargs`` go to :func:`mcgen.complete.complete` (``region`` and
+    ``checkpoint`` and ``complete_kwargs`` go to :func:`mcgen.generate.completion.complete` (``region`` and
     ``above`` are relative to the box's min corner).
 
     Raises:
         WorldError, TooLarge: see :func:`read_box`.
-        CheckpointError, ConfigError: see :func:`mcgen.complete.complete`.
+        CheckpointError, ConfigError: see :func:`mcgen.generate.completion.complete`.
     """
-    from mcgen.complete import complete  # noqa: PLC0415 - torch only here
+    from mcgen.generate.completion import complete  # noqa: PLC0415 - torch only here
 
     structure = read_box(world, box)
     return structure, complete(checkpoint, structure, **complete_kwargs)

@@ -1,4 +1,5 @@
-"""The single Gaussian noise schedule, and the training loss that uses it.
+"""The Gaussian objective: the single noise schedule, the training loss that uses it, and the
+objective (:class:`GaussianObjective`) whose samplers live in :mod:`.gaussian_steps`.
 
 Notation (DDPM / DDIM papers): ``beta_t`` per-step noise, ``alpha_t = 1 - beta_t``,
 ``alpha_bar_t = prod_{s<=t} alpha_s``; forward process
@@ -19,6 +20,9 @@ import torch
 
 from mcgen.config import dataclass_from_dict
 from mcgen.errors import ConfigError
+from mcgen.ml.denoise import rand_on, self_cond_rows, unwrap
+from mcgen.ml.objectives.base import check_sampler
+from mcgen.ml.objectives.gaussian_steps import SAMPLERS, make_timesteps, sample
 
 SCHEDULES = ("linear", "cosine")
 _REMOVED = {"likelihood_logits": False, "mse_weight": 0.0}  # removed setting -> its (only loadable) off value
@@ -153,32 +157,6 @@ class GaussianDiffusion:
         return sa[t].view(shape) * x0 + s1a[t].view(shape) * noise
 
 
-def unwrap(model: torch.nn.Module) -> torch.nn.Module:
-    """The raw module under ``torch.compile`` (``_orig_mod``) / DDP (``module``) wrappers."""
-    raw = getattr(model, "_orig_mod", model)
-    return getattr(raw, "module", raw)
-
-
-def rand_on(generator: torch.Generator | None, device: torch.device, fn, *args, **kw) -> torch.Tensor:
-    """Draw with ``generator`` on its own device, then move (so a CPU generator works for CUDA)."""
-    gdev = generator.device if generator is not None else device
-    return fn(*args, generator=generator, device=gdev, **kw).to(device)
-
-
-def self_cond_rows(batch: int, prob: float, generator: torch.Generator | None, device: torch.device) -> int:
-    """How many rows of a batch (the first ``k``; rows are already in random order) get a
-    self-conditioning estimate: ``batch * prob``, rounded up or down at random when fractional.
-
-    A count instead of a per-row coin keeps the extra no-gradient forward to those ``k`` rows and
-    needs no device-to-host sync to decide whether to run it (except for an odd count on CUDA).
-    """
-    k = batch * prob
-    frac = k - math.floor(k)
-    if frac > 1e-9:
-        k += float(rand_on(generator, device, torch.rand, ()))  # exact rounding in expectation
-    return min(batch, int(math.floor(k)))
-
-
 def training_loss(
     model: torch.nn.Module,
     diffusion: GaussianDiffusion,
@@ -197,7 +175,7 @@ def training_loss(
     cross-entropy without materialising more than one logits tensor.
 
     Args:
-        model: a :class:`mcgen.model.DiT3D` (or a wrapper exposing ``codec`` and ``cfg``).
+        model: a :class:`mcgen.ml.network.DiT3D`, or a DDP / ``torch.compile`` wrapper of one.
         diffusion: the schedule.
         x0_blocks: (B, X, Y, Z) long vocabulary indices.
         labels: (B,) long label indices (null = ``num_labels``) or ``None``.
@@ -220,6 +198,63 @@ def training_loss(
         if k > 0:
             with torch.no_grad():
                 lab = labels[:k] if labels is not None else None
-                est = model(x_t[:k], t[:k], lab, None, tokens=True, expected=True)  # (k, N, p^3 d)
+                est = raw.expected(raw.features(x_t[:k], t[:k], lab, None))  # (k, N, p^3 d)
                 self_cond[:k] = est.to(x0.dtype)
-    return model(x_t, t, labels, self_cond, tokens=True, target=blocks).mean()
+    return model(x_t, t, labels, self_cond, blocks).mean()  # forward: the per-voxel training loss
+
+
+class GaussianObjective:
+    """Continuous diffusion over block embeddings (DDIM / DDPM), predicting x0 as logits.
+
+    Args:
+        cfg: the :class:`DiffusionConfig`.
+    """
+
+    kind = "gaussian"
+    samplers = SAMPLERS
+    default_sampler = "ddim"
+    default_steps = 50
+    # resampling rounds per step when completing (known voxels held); benchmarks/complete_bench.py
+    # measures 0 against this
+    inpaint_resample = 2
+
+    def __init__(self, cfg: DiffusionConfig | None = None) -> None:
+        self.cfg = cfg or DiffusionConfig()
+        self.diffusion = GaussianDiffusion(self.cfg)
+
+    def model_options(self) -> dict[str, Any]:
+        """Continuous inputs: no ``[MASK]`` state."""
+        return {"mask_token": False}
+
+    def loss(self, model, blocks, labels, *, generator=None):
+        """:func:`training_loss`."""
+        return training_loss(model, self.diffusion, blocks, labels, generator=generator)
+
+    def check(self, sampler: str, num_steps: int) -> None:
+        """Known sampler and a step count within ``1..T``."""
+        check_sampler(sampler, self.samplers, self.kind)
+        make_timesteps(self.diffusion.num_timesteps, num_steps)
+
+    def start_noise(self, model: torch.nn.Module, seed: int, count: int) -> torch.Tensor:
+        """Starting noise (count, X, Y, Z, d): sample ``i`` from ``Generator().manual_seed(seed + i)``."""
+        cfg = unwrap(model).cfg
+        g = cfg.grid_size
+        shape = (g, g, g, cfg.embed_dim)
+        return torch.stack([torch.randn(shape, generator=torch.Generator().manual_seed(seed + i))
+                            for i in range(count)])
+
+    def sample(self, model, n, *, sampler, num_steps, seed, labels=None, guidance=1.0, temperature=None,
+               known=None, device=None, progress=None):
+        """DDIM / DDPM from per-sample noise; stochastic steps draw from one generator seeded ``seed``.
+
+        ``known`` (n, X, Y, Z), -1 = free: known voxels are re-noised to each step's level
+        (replacement inpainting, with :attr:`inpaint_resample` resampling rounds per step) and
+        come out unchanged.
+        """
+        if temperature is not None:
+            raise ConfigError("--temperature applies to the masked objective; this model is Gaussian")
+        self.check(sampler, num_steps)
+        return sample(model, self.diffusion, n, sampler=sampler, num_steps=num_steps, labels=labels,
+                      guidance=guidance, generator=torch.Generator().manual_seed(seed), device=device,
+                      noise=self.start_noise(model, seed, n), known=known, progress=progress,
+                      resample=self.inpaint_resample if known is not None else 0)

@@ -32,21 +32,20 @@ it does not depend on the batch it ran in.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
 
 from mcgen.config import dataclass_from_dict
-from mcgen.diffusion import rand_on, self_cond_rows, unwrap
 from mcgen.errors import ConfigError
-from mcgen.sampling import check_sampler, guided_features, run_sampler
+from mcgen.ml.denoise import rand_on, self_cond_rows, unwrap
+from mcgen.ml.objectives.base import check_sampler, run_sampler
+from mcgen.ml.objectives.masked_steps import (
+    MASK_SCHEDULES, MASKED_SAMPLERS, T_SCALE, mask_rate, start_states, unmask_steps,
+)
 
-MASK_SCHEDULES = ("cosine", "linear")
 WEIGHTINGS = ("flat", "bounded", "elbo")
-MASKED_SAMPLERS = ("confidence", "random")
-T_SCALE = 1000.0  # the network's timestep input is ``T_SCALE * t`` (the Gaussian model sees 0..999)
 
 
 @dataclass(frozen=True)
@@ -93,13 +92,6 @@ class MaskedConfig:
             ConfigError: not a dict, unknown keys, or invalid values.
         """
         return dataclass_from_dict(cls, d, "masked objective config")
-
-
-def mask_rate(schedule: str, t: torch.Tensor | float) -> torch.Tensor | float:
-    """``m(t)``: probability that a voxel is masked at level ``t``."""
-    if schedule == "linear":
-        return t
-    return torch.sin(t * (math.pi / 2)) if isinstance(t, torch.Tensor) else math.sin(t * math.pi / 2)
 
 
 def structured_regions(b: int, g: int, generator: torch.Generator | None, device: torch.device) -> torch.Tensor:
@@ -177,9 +169,9 @@ class MaskedObjective:
             if k > 0:
                 with torch.no_grad():
                     lab = labels[:k] if labels is not None else None
-                    est = model(states[:k], tt[:k], lab, self_cond[:k], tokens=True, expected=True)
+                    est = raw.expected(raw.features(states[:k], tt[:k], lab, self_cond[:k]))
                 self_cond[:k] = torch.where(wide[:k], est.to(self_cond.dtype), self_cond[:k])
-        ce = model(states, tt, labels, self_cond, tokens=True, target=x0)  # (B, N, P)
+        ce = model(states, tt, labels, self_cond, x0)  # (B, N, P): forward is the per-voxel loss
         ce = (ce * masked).flatten(1).sum(1)  # (B,)
         count = masked.flatten(1).sum(1)
         if cfg.weighting == "flat":
@@ -206,7 +198,7 @@ class MaskedObjective:
         """``n`` structures (n, X, Y, Z) by iterative unmasking (module docstring).
 
         Args:
-            model: a ``mask_token`` :class:`~mcgen.model.DiT3D`.
+            model: a ``mask_token`` :class:`~mcgen.ml.network.DiT3D`.
             n: how many.
             sampler: ``confidence`` or ``random``.
             num_steps: network evaluations (the last unmasks everything).
@@ -233,143 +225,7 @@ class MaskedObjective:
             labels = torch.as_tensor(labels, dtype=torch.long, device=device)
             if labels.shape != (n,):
                 raise ConfigError(f"labels must have shape ({n},), got {tuple(labels.shape)}")
-        states = _start_states(raw, n, known, device)
-        steps = self.unmask_steps(model, states, sampler=sampler, num_steps=num_steps, seed=seed, labels=labels,
-                                  guidance=guidance, temperature=temp)
+        states = start_states(raw, n, known, device)
+        steps = unmask_steps(model, states, schedule=self.cfg.schedule, sampler=sampler, num_steps=num_steps,
+                             seed=seed, labels=labels, guidance=guidance, temperature=temp)
         return raw.from_tokens(run_sampler(steps, progress, num_steps)).squeeze(-1)  # (n, X, Y, Z)
-
-    def unmask_steps(self, model: torch.nn.Module, states: torch.Tensor, *, sampler: str, num_steps: int,
-                     seed: int, labels: torch.Tensor | None, guidance: float, temperature: float
-                     ) -> Iterator[tuple[int, torch.Tensor]]:
-        """The stepper behind :meth:`sample`: token-layout states (n, N, P) in 0..V (V = ``[MASK]``,
-        anything else is held), yielding ``(i, states)`` after step ``i``; the last has no mask left."""
-        raw = unwrap(model)
-        n, v = states.shape[0], raw.cfg.vocab_size
-        free = (states == v).flatten(1).sum(1)  # (n,)
-        gens = [torch.Generator().manual_seed(seed + i) for i in range(n)]
-        table = raw.codec.embedding().float()  # (V, d)
-        autocast, est = states.device.type == "cuda", None
-        for i in range(num_steps):
-            t, t_next = 1.0 - i / num_steps, 1.0 - (i + 1) / num_steps
-            masked = states == v  # (n, N, P)
-            sc = None
-            if raw.cfg.self_condition:  # exact embedding where revealed, the last estimate where masked
-                sc = table[states.clamp(max=v - 1)]  # (n, N, P, d)
-                sc = torch.where(masked.unsqueeze(-1), est if est is not None else 0.0, sc).flatten(2)
-            tt = torch.full((n,), t * T_SCALE, device=states.device)
-            h = guided_features(model, states, tt, labels, sc, guidance, autocast)  # (n, N, H)
-            probs = torch.softmax(raw.head_logits(h).float().view(*states.shape, v), dim=-1)  # (n, N, P, V)
-            if raw.cfg.self_condition:
-                est = probs @ table  # (n, N, P, d)
-            raw_draws = torch.stack([torch.rand(3 * states[0].numel() + 1, generator=gen) for gen in gens])
-            raw_draws = raw_draws.to(states.device)
-            draws = raw_draws[:, 1:].view(n, 3, *states.shape[1:])  # (n, 3, N, P)
-            cand, conf = _candidates(probs, draws[:, 0], draws[:, 1], temperature, masked)
-            left = (free.double() * mask_rate(self.cfg.schedule, t_next)).floor().long() if i < num_steps - 1 \
-                else torch.zeros_like(free)
-            reveal = _choose(masked, left, draws[:, 2], conf, sampler, t, cand > 0, 1.0 - probs[..., 0],
-                             raw_draws[:, 0])
-            states = torch.where(reveal, cand, states)
-            yield i, states
-
-
-def _start_states(raw: torch.nn.Module, n: int, known: torch.Tensor | None, device: torch.device) -> torch.Tensor:
-    """All ``[MASK]`` (n, N, P), with ``known`` (n, X, Y, Z) blocks (>= 0) held in place.
-
-    Raises:
-        ConfigError: ``known`` has the wrong shape.
-    """
-    cfg = raw.cfg
-    v, g = cfg.vocab_size, cfg.grid_size
-    states = torch.full((n, cfg.tokens, cfg.patch_size**3), v, dtype=torch.long, device=device)
-    if known is None:
-        return states
-    known = torch.as_tensor(known, device=device).long()
-    if known.shape != (n, g, g, g):
-        raise ConfigError(f"known must have shape ({n}, {g}, {g}, {g}), got {tuple(known.shape)}")
-    k_tok = raw.to_tokens(known)  # (n, N, P)
-    return torch.where(k_tok >= 0, k_tok.clamp(max=v - 1), states)
-
-
-def _candidates(probs: torch.Tensor, u_occ: torch.Tensor, u_mat: torch.Tensor, temperature: float,
-                masked: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Occupancy first, material second: per voxel a candidate block and the probability of its
-    occupancy decision. probs (n, N, P, V), uniforms (n, N, P) -> long (n, N, P), float (n, N, P).
-
-    The block is drawn only where it is needed: solid candidates (of the ``masked`` voxels, when
-    given), a few percent of the grid on sparse data; elsewhere the candidate is air (0).
-    """
-    p_air = probs[..., 0]
-    p_solid = 1.0 - p_air
-    if temperature != 1:  # sharpen the occupancy odds too: p^(1/T) / (p^(1/T) + (1-p)^(1/T))
-        p_solid = _sharpen(p_solid, temperature)
-    solid = u_occ < p_solid
-    if masked is not None:
-        solid &= masked
-    mat = probs[solid][:, 1:]  # (S, V - 1): the solid candidates only
-    if temperature == 0:
-        pick = mat.argmax(dim=-1)
-    else:
-        w = mat if temperature == 1 else mat.clamp_min(1e-30).pow(1.0 / temperature)
-        cdf = w.cumsum(dim=-1)
-        target = (u_mat[solid] * cdf[:, -1]).unsqueeze(-1)
-        pick = torch.searchsorted(cdf, target, right=True).squeeze(-1).clamp(max=mat.shape[-1] - 1)
-    cand = torch.zeros_like(solid, dtype=torch.long)
-    cand[solid] = pick + 1
-    conf = torch.where(solid, 1.0 - p_air, p_air)
-    return cand, conf
-
-
-def _sharpen(p: torch.Tensor, temperature: float) -> torch.Tensor:
-    """Bernoulli probabilities at ``temperature`` (0 = a threshold at 0.5)."""
-    if temperature == 0:
-        return (p > 0.5).to(p.dtype)
-    logit = torch.logit(p.clamp(1e-12, 1 - 1e-12))
-    return torch.sigmoid(logit / temperature)
-
-
-def _choose(masked: torch.Tensor, left: torch.Tensor, u: torch.Tensor, conf: torch.Tensor, sampler: str,
-            t: float, solid: torch.Tensor | None = None, p_solid: torch.Tensor | None = None,
-            u_round: torch.Tensor | None = None) -> torch.Tensor:
-    """Which masked voxels to reveal so that ``left`` (n,) stay masked (all (n, N, P) but ``left``).
-
-    ``random``: a uniform choice. ``confidence``: the top of ``log conf + t * Gumbel``; with
-    ``solid`` (the candidates' occupancy) and ``p_solid``, the solid and the air candidates are
-    ranked apart and the reveals split between them as the model expects the masked voxels to
-    be occupied (``sum p_solid / masked``): air is always the surer call on sparse data, and
-    revealing it first would shrink the building step by step. The solid count ``k * share`` is
-    rounded up or down at random (``u_round`` (n,) uniforms; 0.5 = nearest), so the few reveals
-    of a many-step run are not all rounded to air.
-    """
-    n = masked.shape[0]
-    k = (masked.view(n, -1).sum(1) - left).clamp_min(0)  # how many to reveal per sample
-    if sampler == "random":
-        return _top(u, masked, k)
-    gumbel = -torch.log(-torch.log(u.clamp(1e-12, 1 - 1e-7)))
-    score = torch.log(conf.clamp_min(1e-12)) + t * gumbel
-    if solid is None:
-        return _top(score, masked, k)
-    m = masked.view(n, -1).float()
-    share = (p_solid.view(n, -1) * m).sum(1) / m.sum(1).clamp_min(1)
-    solid_ok, air_ok = masked & solid, masked & ~solid
-    if u_round is None:
-        u_round = torch.full((n,), 0.5, device=masked.device)
-    k_solid = torch.minimum((k.double() * share.double() + u_round.double()).floor().long(),
-                            solid_ok.view(n, -1).sum(1))
-    k_air = torch.minimum(k - k_solid, air_ok.view(n, -1).sum(1))
-    k_solid = k - k_air  # if air ran short, the rest are solid (and the other way round)
-    return _top(score, solid_ok, k_solid) | _top(score, air_ok, k_air)
-
-
-def _top(score: torch.Tensor, allowed: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    """The ``k`` (n,) highest-scoring ``allowed`` entries of each sample (n, ...) as a mask
-    (``k`` must not exceed the number of allowed entries)."""
-    n = score.shape[0]
-    kmax = int(k.max()) if k.numel() else 0
-    out = torch.zeros(n, score[0].numel(), dtype=torch.bool, device=score.device)
-    if kmax == 0:
-        return out.view_as(allowed)
-    flat = torch.where(allowed, score, torch.full_like(score, -math.inf)).view(n, -1)
-    idx = flat.topk(kmax, dim=1).indices  # (n, kmax), best first
-    out.scatter_(1, idx, torch.arange(kmax, device=score.device).unsqueeze(0) < k.view(-1, 1))
-    return out.view_as(allowed) & allowed

@@ -1,0 +1,168 @@
+"""The masked objective's sampler: iterative unmasking, one stepper and the choices inside a step.
+
+:func:`unmask_steps` yields the token-layout states after each step (the plain twin is
+:func:`~.base.run_sampler`); per step it asks the network for logits at every voxel
+(:func:`mcgen.ml.denoise.guided_features`), draws a candidate block per masked voxel, occupancy
+first and material second (:func:`candidates`), and commits a share of them
+(:func:`choose_reveals`), so that after step ``i`` of ``N`` ``floor(m(1 - (i + 1) / N) * free)``
+voxels stay masked. :func:`mask_rate` is the forward process's schedule, shared with the loss.
+See :mod:`.masked` for the whole method.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import torch
+
+from mcgen.errors import ConfigError
+from mcgen.ml.denoise import guided_features, unwrap
+
+MASK_SCHEDULES = ("cosine", "linear")
+MASKED_SAMPLERS = ("confidence", "random")
+T_SCALE = 1000.0  # the network's timestep input is ``T_SCALE * t`` (the Gaussian model sees 0..999)
+
+
+def mask_rate(schedule: str, t: torch.Tensor | float) -> torch.Tensor | float:
+    """``m(t)``: probability that a voxel is masked at level ``t``."""
+    if schedule == "linear":
+        return t
+    return torch.sin(t * (math.pi / 2)) if isinstance(t, torch.Tensor) else math.sin(t * math.pi / 2)
+
+
+def unmask_steps(model: torch.nn.Module, states: torch.Tensor, *, schedule: str, sampler: str, num_steps: int,
+                 seed: int, labels: torch.Tensor | None, guidance: float, temperature: float
+                 ) -> Iterator[tuple[int, torch.Tensor]]:
+    """The stepper behind :meth:`.masked.MaskedObjective.sample`: token-layout states (n, N, P) in 0..V (V = ``[MASK]``,
+    anything else is held), yielding ``(i, states)`` after step ``i``; the last has no mask left."""
+    raw = unwrap(model)
+    n, v = states.shape[0], raw.cfg.vocab_size
+    free = (states == v).flatten(1).sum(1)  # (n,)
+    gens = [torch.Generator().manual_seed(seed + i) for i in range(n)]
+    table = raw.codec.embedding().float()  # (V, d)
+    autocast, est = states.device.type == "cuda", None
+    for i in range(num_steps):
+        t, t_next = 1.0 - i / num_steps, 1.0 - (i + 1) / num_steps
+        masked = states == v  # (n, N, P)
+        sc = None
+        if raw.cfg.self_condition:  # exact embedding where revealed, the last estimate where masked
+            sc = table[states.clamp(max=v - 1)]  # (n, N, P, d)
+            sc = torch.where(masked.unsqueeze(-1), est if est is not None else 0.0, sc).flatten(2)
+        tt = torch.full((n,), t * T_SCALE, device=states.device)
+        h = guided_features(model, states, tt, labels, sc, guidance, autocast)  # (n, N, H)
+        probs = torch.softmax(raw.logits(h).float().view(*states.shape, v), dim=-1)  # (n, N, P, V)
+        if raw.cfg.self_condition:
+            est = probs @ table  # (n, N, P, d)
+        raw_draws = torch.stack([torch.rand(3 * states[0].numel() + 1, generator=gen) for gen in gens])
+        raw_draws = raw_draws.to(states.device)
+        draws = raw_draws[:, 1:].view(n, 3, *states.shape[1:])  # (n, 3, N, P)
+        cand, conf = candidates(probs, draws[:, 0], draws[:, 1], temperature, masked)
+        left = (free.double() * mask_rate(schedule, t_next)).floor().long() if i < num_steps - 1 \
+            else torch.zeros_like(free)
+        reveal = choose_reveals(masked, left, draws[:, 2], conf, sampler, t, cand > 0, 1.0 - probs[..., 0],
+                         raw_draws[:, 0])
+        states = torch.where(reveal, cand, states)
+        yield i, states
+
+
+def start_states(raw: torch.nn.Module, n: int, known: torch.Tensor | None, device: torch.device) -> torch.Tensor:
+    """All ``[MASK]`` (n, N, P), with ``known`` (n, X, Y, Z) blocks (>= 0) held in place.
+
+    Raises:
+        ConfigError: ``known`` has the wrong shape.
+    """
+    cfg = raw.cfg
+    v, g = cfg.vocab_size, cfg.grid_size
+    states = torch.full((n, cfg.tokens, cfg.patch_size**3), v, dtype=torch.long, device=device)
+    if known is None:
+        return states
+    known = torch.as_tensor(known, device=device).long()
+    if known.shape != (n, g, g, g):
+        raise ConfigError(f"known must have shape ({n}, {g}, {g}, {g}), got {tuple(known.shape)}")
+    k_tok = raw.to_tokens(known)  # (n, N, P)
+    return torch.where(k_tok >= 0, k_tok.clamp(max=v - 1), states)
+
+
+def candidates(probs: torch.Tensor, u_occ: torch.Tensor, u_mat: torch.Tensor, temperature: float,
+                masked: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Occupancy first, material second: per voxel a candidate block and the probability of its
+    occupancy decision. probs (n, N, P, V), uniforms (n, N, P) -> long (n, N, P), float (n, N, P).
+
+    The block is drawn only where it is needed: solid candidates (of the ``masked`` voxels, when
+    given), a few percent of the grid on sparse data; elsewhere the candidate is air (0).
+    """
+    p_air = probs[..., 0]
+    p_solid = 1.0 - p_air
+    if temperature != 1:  # sharpen the occupancy odds too: p^(1/T) / (p^(1/T) + (1-p)^(1/T))
+        p_solid = sharpen(p_solid, temperature)
+    solid = u_occ < p_solid
+    if masked is not None:
+        solid &= masked
+    mat = probs[solid][:, 1:]  # (S, V - 1): the solid candidates only
+    if temperature == 0:
+        pick = mat.argmax(dim=-1)
+    else:
+        w = mat if temperature == 1 else mat.clamp_min(1e-30).pow(1.0 / temperature)
+        cdf = w.cumsum(dim=-1)
+        target = (u_mat[solid] * cdf[:, -1]).unsqueeze(-1)
+        pick = torch.searchsorted(cdf, target, right=True).squeeze(-1).clamp(max=mat.shape[-1] - 1)
+    cand = torch.zeros_like(solid, dtype=torch.long)
+    cand[solid] = pick + 1
+    conf = torch.where(solid, 1.0 - p_air, p_air)
+    return cand, conf
+
+
+def sharpen(p: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Bernoulli probabilities at ``temperature`` (0 = a threshold at 0.5)."""
+    if temperature == 0:
+        return (p > 0.5).to(p.dtype)
+    logit = torch.logit(p.clamp(1e-12, 1 - 1e-12))
+    return torch.sigmoid(logit / temperature)
+
+
+def choose_reveals(masked: torch.Tensor, left: torch.Tensor, u: torch.Tensor, conf: torch.Tensor, sampler: str,
+            t: float, solid: torch.Tensor | None = None, p_solid: torch.Tensor | None = None,
+            u_round: torch.Tensor | None = None) -> torch.Tensor:
+    """Which masked voxels to reveal so that ``left`` (n,) stay masked (all (n, N, P) but ``left``).
+
+    ``random``: a uniform choice. ``confidence``: the top of ``log conf + t * Gumbel``; with
+    ``solid`` (the candidates' occupancy) and ``p_solid``, the solid and the air candidates are
+    ranked apart and the reveals split between them as the model expects the masked voxels to
+    be occupied (``sum p_solid / masked``): air is always the surer call on sparse data, and
+    revealing it first would shrink the building step by step. The solid count ``k * share`` is
+    rounded up or down at random (``u_round`` (n,) uniforms; 0.5 = nearest), so the few reveals
+    of a many-step run are not all rounded to air.
+    """
+    n = masked.shape[0]
+    k = (masked.view(n, -1).sum(1) - left).clamp_min(0)  # how many to reveal per sample
+    if sampler == "random":
+        return top_mask(u, masked, k)
+    gumbel = -torch.log(-torch.log(u.clamp(1e-12, 1 - 1e-7)))
+    score = torch.log(conf.clamp_min(1e-12)) + t * gumbel
+    if solid is None:
+        return top_mask(score, masked, k)
+    m = masked.view(n, -1).float()
+    share = (p_solid.view(n, -1) * m).sum(1) / m.sum(1).clamp_min(1)
+    solid_ok, air_ok = masked & solid, masked & ~solid
+    if u_round is None:
+        u_round = torch.full((n,), 0.5, device=masked.device)
+    k_solid = torch.minimum((k.double() * share.double() + u_round.double()).floor().long(),
+                            solid_ok.view(n, -1).sum(1))
+    k_air = torch.minimum(k - k_solid, air_ok.view(n, -1).sum(1))
+    k_solid = k - k_air  # if air ran short, the rest are solid (and the other way round)
+    return top_mask(score, solid_ok, k_solid) | top_mask(score, air_ok, k_air)
+
+
+def top_mask(score: torch.Tensor, allowed: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """The ``k`` (n,) highest-scoring ``allowed`` entries of each sample (n, ...) as a mask
+    (``k`` must not exceed the number of allowed entries)."""
+    n = score.shape[0]
+    kmax = int(k.max()) if k.numel() else 0
+    out = torch.zeros(n, score[0].numel(), dtype=torch.bool, device=score.device)
+    if kmax == 0:
+        return out.view_as(allowed)
+    flat = torch.where(allowed, score, torch.full_like(score, -math.inf)).view(n, -1)
+    idx = flat.topk(kmax, dim=1).indices  # (n, kmax), best first
+    out.scatter_(1, idx, torch.arange(kmax, device=score.device).unsqueeze(0) < k.view(-1, 1))
+    return out.view_as(allowed) & allowed
