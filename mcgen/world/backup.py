@@ -3,6 +3,11 @@
 A backup holds copies of the files a paste is about to replace (touched region files plus
 ``level.dat``) under their paths relative to the save, and ``backup.json`` listing them and
 the region files that did not exist before (restore deletes those).
+
+Backups do not pile up: each new one prunes the save's older backups down to the newest
+``keep`` (:func:`backup_keep`: ``$MCGEN_KEEP_BACKUPS``, default 10, 0 keeps all), counting the
+new one. If the paste then fails, its backup is dropped again, so that save holds one backup
+fewer until the next paste; every kept backup still restores.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mcgen.errors import FileIOError, WorldError
+from mcgen.errors import ConfigError, FileIOError, WorldError
 from mcgen.fsutil import atomic_write_text
 
 BACKUP_DIR = "mcgen_backups"
 MANIFEST = "backup.json"
+DEFAULT_KEEP = 10
+KEEP_ENV = "MCGEN_KEEP_BACKUPS"
 
 
 @dataclass(frozen=True)
@@ -34,12 +41,13 @@ class Backup:
 
 
 def _new_id(root: Path) -> str:
+    """``YYYYMMDD-HHMMSS``, or with ``-N`` after the highest N of that second (even a pruned one's
+    name is not taken again, so ids keep sorting in the order they were made)."""
     base = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    bid, n = base, 1
-    while (root / bid).exists():
-        n += 1
-        bid = f"{base}-{n}"
-    return bid
+    taken = [p.name for p in root.iterdir()] if root.is_dir() else []
+    ns = [1 for n in taken if n == base] + [int(n[len(base) + 1:]) for n in taken
+                                            if n.startswith(base + "-") and n[len(base) + 1:].isdigit()]
+    return base if not ns else f"{base}-{max(ns) + 1}"
 
 
 def copy_file(src: Path, dst: Path) -> None:
@@ -60,18 +68,42 @@ def copy_file(src: Path, dst: Path) -> None:
         raise FileIOError(f"cannot copy {src.name}: {exc.strerror or exc}", path=dst) from exc
 
 
-def create_backup(world: Path, rel_files: list[Path], *, reason: str = "", root: Path | None = None) -> Backup:
-    """Copy ``level.dat`` and ``rel_files`` (paths relative to ``world``) into a new backup folder.
+def backup_keep() -> int:
+    """How many backups a save keeps after each paste: ``$MCGEN_KEEP_BACKUPS`` (0 = all), else 10.
+
+    Raises:
+        ConfigError: the variable is not a whole number >= 0.
+    """
+    text = os.environ.get(KEEP_ENV, "").strip()
+    if not text:
+        return DEFAULT_KEEP
+    try:
+        keep = int(text)
+    except ValueError:
+        keep = -1
+    if keep < 0:
+        raise ConfigError(f"{KEEP_ENV} must be a whole number >= 0 (0 keeps every backup), got {text!r}")
+    return keep
+
+
+def create_backup(world: Path, rel_files: list[Path], *, reason: str = "", root: Path | None = None,
+                  keep: int | None = None) -> Backup:
+    """Copy ``level.dat`` and ``rel_files`` (paths relative to ``world``) into a new backup folder,
+    then prune the save's backups to the newest ``keep``.
 
     Args:
         world: the save folder.
         rel_files: region files about to change; missing ones are recorded as absent.
         reason: what the backup is for (shown by ``world info``).
-        root: where backup folders go (default ``<world>/mcgen_backups``).
+        root: where backup folders go (default ``<world>/mcgen_backups``; only that one is pruned).
+        keep: backups to keep, the new one included (default :func:`backup_keep`; 0 keeps all).
 
     Raises:
+        ConfigError: ``$MCGEN_KEEP_BACKUPS`` is malformed (checked before anything is copied).
         FileIOError: copying failed; the partial backup is removed.
     """
+    keep = backup_keep() if keep is None else keep
+    prune = root is None
     root = root or world / BACKUP_DIR
     bid = _new_id(root)
     dest = root / bid
@@ -90,7 +122,40 @@ def create_backup(world: Path, rel_files: list[Path], *, reason: str = "", root:
     except BaseException:
         shutil.rmtree(dest, ignore_errors=True)
         raise
+    if prune and keep:
+        try:
+            prune_backups(world, keep)
+        except FileIOError:
+            pass  # a backup that will not go away must not stop the paste; `world backups --prune` retries
     return Backup(bid, dest, created, files, absent, reason)
+
+
+def prune_backups(world: Path, keep: int) -> list[Backup]:
+    """Delete all but the newest ``keep`` backups of ``world``; returns the ones deleted, oldest first.
+
+    Each backup's manifest goes first, so a backup is either listed whole or not at all. Folders
+    without a readable manifest (a paste's rollback copy in use, a stray folder) are left alone.
+
+    Raises:
+        ConfigError: ``keep`` < 1.
+        FileIOError: a backup could not be deleted (the ones before it are gone).
+    """
+    if keep < 1:
+        raise ConfigError(f"keep must be at least 1, got {keep}")
+    backups = list_backups(world)
+    doomed = backups[:-keep] if len(backups) > keep else []
+    for b in doomed:
+        try:
+            (b.path / MANIFEST).unlink()
+            shutil.rmtree(b.path)
+        except OSError as exc:
+            raise FileIOError(f"cannot delete backup {b.id}: {exc.strerror or exc}", path=b.path) from exc
+    return doomed
+
+
+def backup_bytes(backup: Backup) -> int:
+    """Size of a backup's files on disk."""
+    return sum(p.stat().st_size for p in backup.path.rglob("*") if p.is_file())
 
 
 def list_backups(world: Path) -> list[Backup]:
@@ -103,7 +168,15 @@ def list_backups(world: Path) -> list[Backup]:
             out.append(Backup(m["id"], d, m["created"], list(m["files"]), list(m.get("absent", [])), m.get("reason", "")))
         except (OSError, ValueError, KeyError, TypeError):
             continue
-    return sorted(out, key=lambda b: (b.created, b.id))
+    return sorted(out, key=_age)
+
+
+def _age(b: Backup) -> tuple:
+    """Sort key, oldest first: ids made in the same second end ``-2``, ``-3``, ... ``-10`` (numeric order)."""
+    head, sep, tail = b.id.rpartition("-")
+    if sep and tail.isdigit() and len(head) == 15:  # YYYYMMDD-HHMMSS-N
+        return (b.created, head, int(tail))
+    return (b.created, b.id, 1)
 
 
 def find_backup(world: Path, backup_id: str | None = None) -> Backup:
