@@ -100,11 +100,11 @@ def test_errors_are_one_line_with_exit_codes(repo, capsys, argv, code, msg):
 def test_build_places_generated_buildings_and_writes_files(repo, capsys, monkeypatch):
     calls = {}
 
-    def generate(checkpoint, num_samples, **kw):
-        calls.update(kw, checkpoint=checkpoint, n=num_samples)
+    def generate(checkpoint, num_samples, settings, **kw):
+        calls.update(kw, checkpoint=checkpoint, n=num_samples, seed=settings.seed, num_steps=settings.num_steps)
         return [_grid((6, 5, 6), seed=i) for i in range(num_samples)]
 
-    monkeypatch.setitem(sys.modules, "mcgen.generate", types.SimpleNamespace(generate=generate))
+    monkeypatch.setitem(sys.modules, "mcgen.generate.sample", types.SimpleNamespace(generate=generate))
     assert run(["build", "--checkpoint", "latest.pt", "--into", "demo", "--count", "3", "--spacing", "2",
                 "--seed", "7", "--num-steps", "5", "--out", "out"]) == 0
     cap = capsys.readouterr()
