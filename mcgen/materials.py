@@ -106,7 +106,10 @@ def stack_size(item: str) -> int:
 
 
 def stacks_text(count: int, stack: int) -> str:
-    """``count`` as full stacks plus the rest, e.g. ``2 x 64 + 5`` (just the number below one stack)."""
+    """``count`` as full stacks plus the rest, e.g. ``2 x 64 + 5`` (just the number below one stack,
+    ``N slots`` for what does not stack)."""
+    if stack == 1:
+        return f"{count} slot{'s' if count != 1 else ''}"
     full, rest = divmod(count, stack)
     if not full:
         return str(rest)

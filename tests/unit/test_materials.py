@@ -88,6 +88,7 @@ def test_states_map_to_the_items_that_place_them(state, items):
 def test_stacks():
     assert stack_size(MC + "water_bucket") == 1 and stack_size(MC + "oak_sign") == 16 and stack_size(MC + "stone") == 64
     assert stacks_text(5, 64) == "5" and stacks_text(64, 64) == "1 x 64" and stacks_text(133, 64) == "2 x 64 + 5"
+    assert stacks_text(3, 1) == "3 slots"
 
 
 def test_csv_lists_items_then_what_no_item_places():
