@@ -26,11 +26,13 @@ def _lib() -> dict[str, Any]:
     try:
         from mcgen.generate import SampleSettings, complete, generate, prepare_sampling  # noqa: PLC0415
         from mcgen.ml.checkpoint import load_checkpoint  # noqa: PLC0415
-    except ImportError:
-        from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415
-        from mcgen.complete import complete  # noqa: PLC0415
-        from mcgen.generate import generate, prepare_sampling  # noqa: PLC0415
-
+    except ImportError as new_layout:
+        try:
+            from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415
+            from mcgen.complete import complete  # noqa: PLC0415
+            from mcgen.generate import generate, prepare_sampling  # noqa: PLC0415
+        except ImportError:
+            raise new_layout from None  # the layout this checkout has: its error is the one to see
         SampleSettings = None  # noqa: N806 - the old layout took the settings as keywords
     return {"generate": generate, "complete": complete, "prepare_sampling": prepare_sampling,
             "load_checkpoint": load_checkpoint, "settings": SampleSettings}
