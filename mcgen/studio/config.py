@@ -78,7 +78,8 @@ class StudioConfig:
         names = set(LOOPBACK_NAMES) | {h.lower() for h in self.allow_hosts}
         if self.host not in ("0.0.0.0", "::", ""):
             names.add(f"[{self.host}]" if ":" in self.host and not self.host.startswith("[") else self.host.lower())
-        return frozenset(f"{n}:{port}" for n in names)
+        with_port = {f"{n}:{port}" for n in names}
+        return frozenset(with_port | names if port == 80 else with_port)  # browsers leave out port 80
 
     def torch_threads(self) -> int:
         """The worker's torch thread count."""

@@ -254,3 +254,16 @@ def complete(path: Path, structure: VoxelGrid, *, above: int | None, region: tup
                                **sampling)[0]
 
     yield from _one_by_one(count, info, num_steps, progress, stop, make, "alternative")
+
+
+def generate_batch(path: Path, *, count: int, seed: int, num_steps: int | None,
+                   cleanup: str = "none") -> list[VoxelGrid]:
+    """``count`` structures from one batched library call, no progress, no cancel (what the
+    studio's per-build loop is measured against in ``benchmarks/studio_bench.py``).
+
+    Raises:
+        CheckpointError, ConfigError: from the library.
+    """
+    lib = _lib()
+    sampling = _sampling(lib, seed=seed, num_steps=num_steps, device="auto")
+    return lib["generate"](load(path), count, clean=cleanup, **sampling)

@@ -277,9 +277,15 @@ def test_upload_over_the_cap_is_refused_before_it_is_read(studio):
         sock.sendall(f"POST /api/structures?filename=a.schem HTTP/1.1\r\nHost: {studio.host}\r\n"
                      f"Content-Type: application/octet-stream\r\nContent-Length: {2 << 30}\r\n\r\n".encode())
         t0 = time.monotonic()
-        head = sock.recv(4096).decode()
-        assert head.startswith("HTTP/1.1 413") and time.monotonic() - t0 < 5, head
-        assert '"error"' in head
+        answer = b""
+        while b"}" not in answer:  # the head, then the one-line JSON body (maybe in two packets)
+            more = sock.recv(4096)
+            if not more:
+                break
+            answer += more
+        assert time.monotonic() - t0 < 5
+        head, _, body = answer.decode().partition("\r\n\r\n")
+        assert head.startswith("HTTP/1.1 413") and "limit" in json.loads(body)["error"], answer
     finally:
         sock.close()
     # no Content-Length: counted while it streams (chunked), refused past the cap
@@ -414,3 +420,28 @@ def test_importing_the_studio_package_stays_light():
     mods = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                               cwd=Path(__file__).resolve().parents[2]).stdout.split())
     assert not {"torch", "fastapi", "uvicorn", "amulet", "trainer"} & mods
+
+
+def test_studio_command_refuses_bad_folders_and_a_taken_port(tmp_path, capsys):
+    from mcgen.cli import run
+
+    assert run(["studio", "--models", str(tmp_path / "nope")]) == 3
+    assert capsys.readouterr().err.splitlines()[-1].startswith("mcgen: error: ")
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    try:
+        assert run(["studio", "--port", str(taken.getsockname()[1])]) == 3
+        err = capsys.readouterr().err.splitlines()[-1]
+        assert err.startswith("mcgen: error: cannot listen on 127.0.0.1:"), err
+    finally:
+        taken.close()
+
+
+def test_host_names_of_a_config():
+    from mcgen.studio.config import StudioConfig
+
+    assert StudioConfig(port=8765).host_names(8765) == {"127.0.0.1:8765", "localhost:8765", "[::1]:8765"}
+    assert "localhost" in StudioConfig(port=80).host_names(80)
+    assert "build-box:9000" in StudioConfig(host="0.0.0.0", allow_hosts=("Build-Box",)).host_names(9000)
+    assert not StudioConfig(host="0.0.0.0").loopback and StudioConfig(host="::1").loopback
