@@ -21,6 +21,7 @@ from mcgen.errors import McgenError
 from mcgen.studio.api import router
 from mcgen.studio.config import StudioConfig
 from mcgen.studio.errors import NotFound, TooLarge, http_status
+from mcgen.studio.folders import ModelSource
 from mcgen.studio.guard import Guard
 from mcgen.studio.service import Studio
 
@@ -79,13 +80,14 @@ def _handlers(app: FastAPI) -> None:
         return _error(500, f"internal error ({type(exc).__name__}); the server log has the details")
 
 
-def create_app(config: StudioConfig) -> tuple[Guard, Studio]:
-    """The ASGI app for ``config`` (wrapped in its :class:`Guard`) and the :class:`Studio` behind it.
+def create_app(config: StudioConfig, models: ModelSource | None = None) -> tuple[Guard, Studio]:
+    """The ASGI app for ``config`` (wrapped in its :class:`Guard`) and the :class:`Studio` behind it;
+    ``models`` replaces the models folder as the source of models (a registry, say).
 
     The guard's accepted ``Host`` names are set for ``config.port``; a server that binds port 0
     sets them again once it knows its port (:func:`mcgen.studio.server.serve`).
     """
-    studio = Studio(config)
+    studio = Studio(config, models)
     app = FastAPI(title="mcgen studio", version=mcgen.__version__, docs_url=None, redoc_url=None,
                   description="Generate, complete, preview, export and paste Minecraft builds with mcgen. "
                   "Long work (generate, complete, paste, restore) is a job: POST returns 202 and the job, "

@@ -9,7 +9,9 @@ refused, as is a link inside it that leads out: ``level.dat``, ``region``, ``mcg
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from mcgen.studio.errors import Forbidden, NotFound, RequestError
 
@@ -73,6 +75,33 @@ def model_path(root: Path | None, name: str) -> Path:
     if not path.is_file():
         raise NotFound(f"no model {name!r}; models: {', '.join(list_models(root)) or 'none'}")
     return _directly_in(Path(root), path, "model", name)
+
+
+class ModelSource(Protocol):
+    """Where the studio's models come from: names to offer, and the checkpoint file of a name.
+
+    The studio only ever asks a source for a name it listed; a registry of shipped models can be
+    another source beside :class:`FolderModels`.
+    """
+
+    def names(self) -> list[str]:
+        """The models to offer."""
+
+    def path(self, name: str) -> Path:
+        """The checkpoint of ``name`` (raises RequestError, Forbidden or NotFound)."""
+
+
+@dataclass(frozen=True)
+class FolderModels:
+    """The ``*.pt`` files directly in ``root`` (``mcgen studio --models DIR``), by file stem."""
+
+    root: Path | None
+
+    def names(self) -> list[str]:
+        return list_models(self.root)
+
+    def path(self, name: str) -> Path:
+        return model_path(self.root, name)
 
 
 def list_worlds(root: Path | None) -> list[str]:

@@ -36,8 +36,9 @@ def safe_name(stem: str) -> str:
 class Studio:
     """The server's state: configuration, structures, the job queue."""
 
-    def __init__(self, config: StudioConfig) -> None:
+    def __init__(self, config: StudioConfig, models: folders.ModelSource | None = None) -> None:
         self.config = config
+        self.model_source = models or folders.FolderModels(config.models_dir)
         self.store = Store()
         self.jobs = JobQueue(max_queue=config.max_queue, on_start=lambda: engine.pin_threads(config.torch_threads()))
         if config.keep_backups is not None:
@@ -49,11 +50,9 @@ class Studio:
     def models(self) -> list[dict[str, Any]]:
         """Every model in the models folder with what it offers (or why it cannot be read)."""
         out = []
-        for name in folders.list_models(self.config.models_dir):
+        for name in self.model_source.names():
             try:
                 out.append({"name": name, **self.model(name)})
-            except RequestError:
-                raise
             except Exception as exc:  # noqa: BLE001 - one unreadable file must not hide the others
                 out.append({"name": name, "error": " ".join(str(exc).split())})
         return out
@@ -65,7 +64,7 @@ class Studio:
             RequestError, NotFound, Forbidden: see :func:`mcgen.studio.folders.model_path`.
             CheckpointError: the file is not a readable checkpoint.
         """
-        info = engine.model_info(folders.model_path(self.config.models_dir, name))
+        info = engine.model_info(self.model_source.path(name))
         return {"labels": list(info.labels), "grid_size": info.grid_size, "objective": info.objective,
                 "samplers": list(info.samplers), "sampler": info.sampler, "steps": info.steps,
                 "step": info.step}
@@ -116,7 +115,7 @@ class Studio:
             raise RequestError(f"count {count} is more than this server's limit of {c.max_count}")
         if steps is not None and steps > c.max_steps:
             raise RequestError(f"steps {steps} is more than this server's limit of {c.max_steps}")
-        path = folders.model_path(c.models_dir, model)
+        path = self.model_source.path(model)
         info = engine.model_info(path)
         if label not in (None, "all") and label not in info.labels:
             raise RequestError(f"model {model!r} has no label {label!r}; labels: "
