@@ -49,6 +49,12 @@ VARIANTS: dict[str, dict] = {
     # loss weighting and schedule of the masked objective (not in the default run)
     "masked-p4-bounded": {"objective": "masked", "patch": 4, "weighting": "bounded"},
     "masked-p4-linear": {"objective": "masked", "patch": 4, "schedule": "linear"},
+    # output heads (issue: a network that can draw a wall): the full-resolution path at two widths,
+    # and the factorised one whose full-resolution path decides only occupancy
+    "masked-p4-voxel16": {"objective": "masked", "patch": 4, "head": "voxel", "head_width": 16},
+    "masked-p4-voxel32": {"objective": "masked", "patch": 4, "head": "voxel", "head_width": 32},
+    "masked-p4-occ16": {"objective": "masked", "patch": 4, "head": "voxel_occupancy", "head_width": 16},
+    "masked-p4-occ32": {"objective": "masked", "patch": 4, "head": "voxel_occupancy", "head_width": 32},
 }
 DEFAULT_VARIANTS = ["gaussian-p4", "gaussian-p2", "masked-p4", "masked-p2", "masked-p4-deep"]
 METRICS = ("plausible", "unsupported", "hist_tv", "fid", "precision", "recall", "near_copies", "empty")
@@ -63,7 +69,8 @@ def _train(data: Path, out: Path, v: dict, steps: int, a: argparse.Namespace) ->
         mask_weighting=v.get("weighting"), mask_schedule=v.get("schedule"),
         max_steps=steps, batch_size=a.batch, lr=a.lr, ema_decay=a.ema, warmup_steps=min(100, max(1, steps // 5)),
         sample_every=0, ckpt_every=0, log_every=10, seed=a.seed, device=a.device, threads=a.threads,
-        hidden_size=v.get("hidden"), depth=v.get("depth"), num_heads=v.get("heads"))
+        hidden_size=v.get("hidden"), depth=v.get("depth"), num_heads=v.get("heads"), head=v.get("head"),
+        head_width=v.get("head_width"))
     return train(cfg, progress=False)
 
 
@@ -109,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sweep-samples", type=int, default=64)
     p.add_argument("--step-counts", type=int, nargs="*", default=[10, 25, 50])
     p.add_argument("--guidances", type=float, nargs="*", default=[1.0, 1.5, 2.0])
+    p.add_argument("--samplers", nargs="*", default=None, help="masked samplers to sweep (default: all)")
     p.add_argument("--extra-steps-p4", type=int, nargs="*", default=[100],
                    help="more step counts for patch-4 variants only (cheap there)")
     p.add_argument("--bootstrap", type=int, default=100)
@@ -132,9 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
 
-    from mcgen.ml.checkpoint import load_checkpoint
-    from mcgen.cli import run as mcgen_cli
+    from mcgen.dataset import synthesize
     from mcgen.files import iter_structures
+    from mcgen.ml.checkpoint import load_checkpoint
     from mcgen.fsutil import atomic_write_text
     from mcgen.render import contact_sheet
 
@@ -142,10 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     data = work / "dataset"
     if not (data / "manifest.json").is_file():
-        rc = mcgen_cli(["dataset", "synth", "--out", str(data), "--count", "20" if a.quick else "200",
-                        "--size", "16", "--seed", "0"])
-        if rc != 0:
-            return rc
+        synthesize(data, count=20 if a.quick else 200, size=16, seed=0)
     reference = [g for _, g in iter_structures(data)]
     results: dict = {
         "kind": "quality_study", "machine": describe_machine(), "git": git_state(),
@@ -179,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             summary = _train(data, run, v, steps, a)
         ck = load_checkpoint(run / "checkpoints" / "latest.pt")
         obj = ck.objective()
-        samplers = obj.samplers if obj.kind == "masked" else (obj.default_sampler,)
+        samplers = (a.samplers or obj.samplers) if obj.kind == "masked" else (obj.default_sampler,)
         sweep = []
         for sampler in samplers:
             for gd in a.guidances:

@@ -44,6 +44,8 @@ class TrainConfig:
     depth: int | None = None
     num_heads: int | None = None
     head: str = "linear"
+    head_width: int = 16  # full-resolution heads only
+    head_blocks: int = 2
     objective: str = "masked"  # benchmarks/quality_study.py: best raw quality at the CPU demo budget
     mask_schedule: str = "cosine"
     mask_weighting: str = "flat"
@@ -137,6 +139,8 @@ def _check_ranges(cfg: TrainConfig) -> None:
     for name in ("hidden_size", "depth", "num_heads"):
         if getattr(cfg, name) is not None and getattr(cfg, name) < 1:
             raise ConfigError(f"{name} must be at least 1, got {getattr(cfg, name)}")
+    if cfg.head_width < 1 or cfg.head_blocks < 0:
+        raise ConfigError(f"head_width must be >= 1 and head_blocks >= 0, got {cfg.head_width}, {cfg.head_blocks}")
     if cfg.head not in HEADS:
         raise ConfigError(f"head must be one of {', '.join(HEADS)}, got {cfg.head!r}")
     if cfg.amp not in AMP_MODES:

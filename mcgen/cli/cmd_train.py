@@ -23,7 +23,11 @@ def train_cmd(
     hidden_size: int = typer.Option(None, "--hidden", help="Transformer width (a multiple of --heads). [preset's]"),
     depth: int = typer.Option(None, "--depth", help="Transformer blocks. [preset's]"),
     num_heads: int = typer.Option(None, "--heads", help="Attention heads. [preset's]"),
-    head: str = typer.Option(None, "--head", help="Output head: linear (one layer per patch). [linear]"),
+    head: str = typer.Option(None, "--head", help="Output head: linear (one layer per patch), voxel (plus a "
+                             "full-resolution path: 3x3x3 stem, residual voxel blocks, per-voxel logits) or "
+                             "voxel_occupancy (the full-resolution path decides only air or not). [linear]"),
+    head_width: int = typer.Option(None, "--head-width", help="Channels per voxel of a voxel head. [16]"),
+    head_blocks: int = typer.Option(None, "--head-blocks", help="Residual blocks of a voxel head. [2]"),
     objective: str = typer.Option(None, "--objective", help="masked (absorbing-state diffusion over block tokens) or gaussian (continuous diffusion over block embeddings); a resumed run keeps its checkpoint's. [masked]"),
     mask_schedule: str = typer.Option(None, "--mask-schedule", help="Masked objective: masking rate cosine or linear. [cosine]"),
     mask_weighting: str = typer.Option(None, "--mask-weighting", help="Masked objective: loss weight flat (mean over masked voxels), bounded or elbo. [flat]"),
@@ -60,7 +64,7 @@ def train_cmd(
 
     settings = dict(
         data=_s(data), out=_s(out_dir), model_size=model_size, patch_size=patch_size, hidden_size=hidden_size,
-        depth=depth, num_heads=num_heads, head=head, objective=objective,
+        depth=depth, num_heads=num_heads, head=head, head_width=head_width, head_blocks=head_blocks, objective=objective,
         mask_schedule=mask_schedule, mask_weighting=mask_weighting, mask_structured=mask_structured, epochs=epochs,
         max_steps=max_steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr, lr_schedule=lr_schedule,
         warmup_steps=warmup_steps, ema_decay=ema_decay, label_dropout=label_dropout, sample_every=sample_every,

@@ -17,7 +17,7 @@ from mcgen.vocab import DEFAULT_VOCAB
 
 ENCODINGS = ("bits", "learned")
 # Output heads (:mod:`mcgen.ml.heads`): the part that maps token features to per-voxel logits.
-HEADS = ("linear",)
+HEADS = ("linear", "voxel", "voxel_occupancy")
 
 
 def bits_dim(vocab_size: int) -> int:
@@ -57,6 +57,8 @@ class ModelConfig:
             index ``vocab_size``) through a learned ``embed_dim`` table, as the masked objective
             needs, instead of a continuous noisy embedding (the Gaussian objective).
         head: the output head (``HEADS``); checkpoints written before the field are ``linear``.
+        head_width: channels per voxel of a full-resolution head (``voxel``, ``voxel_occupancy``).
+        head_blocks: residual blocks of a full-resolution head.
     """
 
     preset: str = "tiny"
@@ -74,6 +76,8 @@ class ModelConfig:
     activation: str = "gelu"
     mask_token: bool = False
     head: str = "linear"
+    head_width: int = 16
+    head_blocks: int = 2
 
     def __post_init__(self) -> None:
         if self.preset not in PRESETS:
@@ -107,6 +111,8 @@ class ModelConfig:
             raise ConfigError(f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}")
         if self.head not in HEADS:
             raise ConfigError(f"unknown output head {self.head!r}; choose one of {', '.join(HEADS)}")
+        if self.head_width < 1 or self.head_blocks < 0:
+            raise ConfigError(f"head_width must be >= 1 and head_blocks >= 0, got {self.head_width}, {self.head_blocks}")
         if self.hidden_size % self.num_heads:
             raise ConfigError(f"hidden_size {self.hidden_size} is not divisible by num_heads {self.num_heads}")
 

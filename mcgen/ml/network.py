@@ -11,7 +11,8 @@ Everything runs in token layout (B, N, p^3 C) (:meth:`DiT3D.to_tokens`): every p
 operation (noise, cross-entropy, softmax) is the same in either layout, so callers reorder only
 the block indices, once. The interface is split by purpose; each caller says what it wants:
 
-* :meth:`DiT3D.features` tokens in, (B, N, H) features out (the trunk);
+* :meth:`DiT3D.features` tokens in, :class:`~mcgen.ml.heads.Features` out (the trunk: (B, N, H)
+  token features, the conditioning, and the per-voxel inputs a full-resolution head reads);
 * :meth:`DiT3D.logits`, :meth:`DiT3D.expected`, :meth:`DiT3D.loss` from those features, through
   the output head (:mod:`mcgen.ml.heads`);
 * ``forward`` is the training computation, features then per-voxel loss, so that wrappers
@@ -29,7 +30,8 @@ from torch import nn
 from mcgen.errors import ConfigError
 from mcgen.ml.codec import BlockCodec
 from mcgen.ml.config import ACTIVATIONS, ModelConfig
-from mcgen.ml.heads import make_head
+from mcgen.ml.heads import Features, make_head
+from mcgen.ml.layout import from_tokens, to_tokens
 
 
 def _sincos_1d(dim: int, pos: torch.Tensor) -> torch.Tensor:
@@ -148,21 +150,11 @@ class DiT3D(nn.Module):
 
     def to_tokens(self, x: torch.Tensor) -> torch.Tensor:
         """Grid layout -> token layout: (B, X, Y, Z, C) -> (B, N, p^3 C); (B, X, Y, Z) -> (B, N, p^3)."""
-        b, p, n = x.shape[0], self.cfg.patch_size, self.cfg.grid_size // self.cfg.patch_size
-        if x.dim() == 4:
-            return self.to_tokens(x.unsqueeze(-1)).view(b, n**3, p**3)
-        c = x.shape[-1]
-        x = x.reshape(b, n, p, n, p, n, p, c)  # (B, nx, px, ny, py, nz, pz, C)
-        x = x.permute(0, 1, 3, 5, 2, 4, 6, 7)  # (B, nx, ny, nz, px, py, pz, C)
-        return x.reshape(b, n**3, p**3 * c)  # (B, N, p^3 C)
+        return to_tokens(x, self.cfg.grid_size, self.cfg.patch_size)
 
     def from_tokens(self, y: torch.Tensor) -> torch.Tensor:
         """Token layout -> grid layout: (B, N, p^3 C) -> (B, X, Y, Z, C) (inverse of :meth:`to_tokens`)."""
-        b, c = y.shape[0], y.shape[-1] // self.cfg.patch_size**3
-        p, n = self.cfg.patch_size, self.cfg.grid_size // self.cfg.patch_size
-        y = y.reshape(b, n, n, n, p, p, p, c)  # (B, nx, ny, nz, px, py, pz, C)
-        y = y.permute(0, 1, 4, 2, 5, 3, 6, 7)  # (B, nx, px, ny, py, nz, pz, C)
-        return y.reshape(b, n * p, n * p, n * p, c)  # (B, X, Y, Z, C)
+        return from_tokens(y, self.cfg.grid_size, self.cfg.patch_size)
 
     def forward(self, x_tok: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None,
                 self_cond: torch.Tensor | None, target: torch.Tensor) -> torch.Tensor:
@@ -173,8 +165,9 @@ class DiT3D(nn.Module):
         return self.loss(self.features(x_tok, t, labels, self_cond), target)
 
     def features(self, x_tok: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None = None,
-                 self_cond: torch.Tensor | None = None) -> torch.Tensor:
-        """The trunk: token inputs -> final normalised, modulated token features (B, N, H).
+                 self_cond: torch.Tensor | None = None) -> Features:
+        """The trunk: token inputs -> :class:`~mcgen.ml.heads.Features` (final normalised, modulated
+        token features (B, N, H), the conditioning (B, H) and the per-voxel inputs).
 
         Args:
             x_tok: noisy embeddings (B, N, p^3 d), or for a ``mask_token`` model integer block
@@ -203,19 +196,19 @@ class DiT3D(nn.Module):
         for block in self.blocks:
             x = block(x, c)
         shift, scale = self.final_ada(c).chunk(2, dim=1)  # (B, H) each
-        return _modulate(self.final_norm(x), shift, scale)  # (B, N, H)
+        return Features(_modulate(self.final_norm(x), shift, scale), c, x_tok)  # (B, N, H), (B, H), inputs
 
-    def logits(self, h: torch.Tensor) -> torch.Tensor:
-        """(B, N, H) features -> (B, N, p^3 V) logits."""
-        return self.head.logits(h)
+    def logits(self, f: Features) -> torch.Tensor:
+        """Features -> (B, N, p^3 V) logits."""
+        return self.head.logits(f)
 
-    def loss(self, h: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """(B, N, H) features, (B, N, p^3) target blocks -> (B, N, p^3) per-voxel cross-entropy."""
-        return self.head.cross_entropy(h, target)
+    def loss(self, f: Features, target: torch.Tensor) -> torch.Tensor:
+        """Features, (B, N, p^3) target blocks -> (B, N, p^3) per-voxel cross-entropy."""
+        return self.head.cross_entropy(f, target)
 
-    def expected(self, h: torch.Tensor) -> torch.Tensor:
-        """(B, N, H) features -> (B, N, p^3 d) expected embedding ``softmax(logits) @ E``."""
-        return self.head.expected(h, self.codec.embedding())
+    def expected(self, f: Features) -> torch.Tensor:
+        """Features -> (B, N, p^3 d) expected embedding ``softmax(logits) @ E``."""
+        return self.head.expected(f, self.codec.embedding())
 
 
 def build_model(cfg: ModelConfig) -> DiT3D:

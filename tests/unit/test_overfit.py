@@ -122,3 +122,34 @@ def test_tiny_masked_overfits_four_houses_and_unmasking_reproduces_them() -> Non
         out = obj.sample(ema, 4, sampler=sampler, num_steps=60, seed=1)
         acc, _ = nearest_match(out, data)
         assert float(acc.min()) >= 0.95, (sampler, acc.tolist())
+
+
+VOXEL_STEPS = 600  # batch 8, 1 thread, head width 8: about 100 s here (500 steps gave 0.93-0.96)
+
+
+def test_tiny_masked_with_the_voxel_head_overfits_four_houses_in_fewer_steps() -> None:
+    """The full-resolution head on the same task: 600 training steps instead of the linear head's
+    1000, and 20 sampler steps already rebuild a training house (the linear head needs 60: at 20
+    its parallel reveals mix houses). Measured: 0.97-0.998 of voxels for both samplers at 20 and 60."""
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    data = torch.from_numpy(toy_houses())
+    obj = MaskedObjective(MaskedConfig())
+    model = build_model(ModelConfig(preset="tiny", mask_token=True, head="voxel", head_width=8))
+    ema = copy.deepcopy(model).eval()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0)
+    gen, losses = torch.Generator().manual_seed(0), []
+    for _ in range(VOXEL_STEPS):
+        loss = obj.loss(model, data.repeat(2, 1, 1, 1), None, generator=gen)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            for pe, p in zip(ema.parameters(), model.parameters()):
+                pe.lerp_(p, 0.02)
+        losses.append(loss.item())
+    assert sum(losses[-20:]) / 20 < 0.2 * sum(losses[:5]) / 5
+    for sampler in ("confidence", "random"):
+        out = obj.sample(ema, 4, sampler=sampler, num_steps=20, seed=1)
+        acc, _ = nearest_match(out, data)
+        assert float(acc.min()) >= 0.95, (sampler, acc.tolist())

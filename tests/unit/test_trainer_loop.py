@@ -62,14 +62,17 @@ def test_run_writes_the_whole_output_tree(micro_model, dataset, tmp_path, object
     assert conf["config"]["batch_size"] == 2 and conf["resolved"]["total_steps"] == 4
 
 
-@pytest.mark.parametrize("objective", ["gaussian", "masked"])
-def test_resume_is_bit_identical(micro_model, dataset, tmp_path, objective):
+@pytest.mark.parametrize("objective,head", [("gaussian", "linear"), ("masked", "linear"), ("masked", "voxel"),
+                                            ("gaussian", "voxel_occupancy")])
+def test_resume_is_bit_identical(micro_model, dataset, tmp_path, objective, head):
     straight, split = tmp_path / "a", tmp_path / "b"
-    train(_cfg(dataset, straight, max_steps=6, objective=objective), progress=False)
+    kw = {"objective": objective, "head": head, "head_width": 4}
+    train(_cfg(dataset, straight, max_steps=6, **kw), progress=False)
     with pytest.raises(TrainingInterrupted):
-        _interrupt_after(3, _cfg(dataset, split, max_steps=6, objective=objective))
-    train(_cfg(dataset, split, max_steps=6, resume="auto", objective=objective), progress=False)
-    assert load_checkpoint(split / "checkpoints" / "latest.pt").objective().kind == objective
+        _interrupt_after(3, _cfg(dataset, split, max_steps=6, **kw))
+    train(_cfg(dataset, split, max_steps=6, resume="auto", **kw), progress=False)
+    resumed = load_checkpoint(split / "checkpoints" / "latest.pt")
+    assert resumed.objective().kind == objective and resumed.model_cfg.head == head
     a = load_checkpoint(straight / "checkpoints" / "latest.pt")
     b = load_checkpoint(split / "checkpoints" / "latest.pt")
     for k in a.train_state["model"]:

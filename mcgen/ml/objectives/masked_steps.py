@@ -2,7 +2,7 @@
 
 :func:`unmask_steps` yields the token-layout states after each step (the plain twin is
 :func:`~.base.run_sampler`); per step it asks the network for logits at every voxel
-(:func:`mcgen.ml.denoise.guided_features`), draws a candidate block per masked voxel, occupancy
+(:func:`mcgen.ml.denoise.predict`), draws a candidate block per masked voxel, occupancy
 first and material second (:func:`candidates`), and commits a share of them
 (:func:`choose_reveals`), so that after step ``i`` of ``N`` ``floor(m(1 - (i + 1) / N) * free)``
 voxels stay masked. :func:`mask_rate` is the forward process's schedule, shared with the loss.
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import torch
 
 from mcgen.errors import ConfigError
-from mcgen.ml.denoise import guided_features, unwrap
+from mcgen.ml.denoise import predict, unwrap
 
 MASK_SCHEDULES = ("cosine", "linear")
 MASKED_SAMPLERS = ("confidence", "random")
@@ -50,8 +50,8 @@ def unmask_steps(model: torch.nn.Module, states: torch.Tensor, *, schedule: str,
             sc = table[states.clamp(max=v - 1)]  # (n, N, P, d)
             sc = torch.where(masked.unsqueeze(-1), est if est is not None else 0.0, sc).flatten(2)
         tt = torch.full((n,), t * T_SCALE, device=states.device)
-        h = guided_features(model, states, tt, labels, sc, guidance, autocast)  # (n, N, H)
-        probs = torch.softmax(raw.logits(h).float().view(*states.shape, v), dim=-1)  # (n, N, P, V)
+        pred = predict(model, states, tt, labels, sc, guidance, autocast)
+        probs = torch.softmax(pred.logits().view(*states.shape, v), dim=-1)  # (n, N, P, V)
         if raw.cfg.self_condition:
             est = probs @ table  # (n, N, P, d)
         raw_draws = torch.stack([torch.rand(3 * states[0].numel() + 1, generator=gen) for gen in gens])
@@ -61,7 +61,7 @@ def unmask_steps(model: torch.nn.Module, states: torch.Tensor, *, schedule: str,
         left = (free.double() * mask_rate(schedule, t_next)).floor().long() if i < num_steps - 1 \
             else torch.zeros_like(free)
         reveal = choose_reveals(masked, left, draws[:, 2], conf, sampler, t, cand > 0, 1.0 - probs[..., 0],
-                         raw_draws[:, 0])
+                                raw_draws[:, 0])
         states = torch.where(reveal, cand, states)
         yield i, states
 
