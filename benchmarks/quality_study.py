@@ -128,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", type=Path, default=None, help="keep the runs (checkpoints) in this folder")
     p.add_argument("--train-steps", type=int, default=None,
                    help="train every variant this many steps instead of budget x probed speed (equal steps)")
+    p.add_argument("--variant-steps", nargs="*", default=[], metavar="NAME=STEPS",
+                   help="train these variants exactly this many steps (equal compute from step costs measured "
+                        "apart, when a busy machine makes the 30-step probe unreliable)")
     p.add_argument("--note", default="", help="one line shown above the table in BENCHMARKS.md")
     p.add_argument("--eval-only", nargs="*", default=None, metavar="VARIANT",
                    help="with --keep: re-evaluate these variants' kept checkpoints (after a sampler change) "
@@ -136,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.quick:
         a.budget, a.num_samples, a.sweep_samples, a.step_counts, a.bootstrap = 4.0, 8, 4, [2, 4], 0
         a.guidances, a.extra_steps_p4 = [1.0, 2.0], []
-    unknown = [v for v in a.variants if v not in VARIANTS]
+    fixed_steps = {k: int(v) for k, v in (item.split("=", 1) for item in a.variant_steps)}
+    unknown = [v for v in [*a.variants, *fixed_steps] if v not in VARIANTS]
     if unknown:
         p.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
 
@@ -179,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             summary = {"steps": old["train_steps"], "seconds": old["train_seconds"], "final_loss": old["final_loss"]}
         else:
             sps = _speed(data, work, v, a)
-            steps = a.train_steps or max(1, int(a.budget * sps / a.batch))
+            steps = fixed_steps.get(name) or a.train_steps or max(1, int(a.budget * sps / a.batch))
             shutil.rmtree(run, ignore_errors=True)
             summary = _train(data, run, v, steps, a)
         ck = load_checkpoint(run / "checkpoints" / "latest.pt")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from mcgen.cli.common import say
+from mcgen.cli.common import CHECKPOINT_HELP, say
 from mcgen.errors import ConfigError, UsageError
 
 
@@ -27,8 +27,9 @@ CLEANUP_HELP = ("After sampling, each structure is first lowered onto the ground
                 "model output, not lowered).")
 
 
-SAMPLER_HELP = ("Gaussian models: ddim or ddpm [ddim]; masked models: confidence (surest voxels first) or "
-                "random (any order) [confidence].")
+SAMPLER_HELP = ("Gaussian models: ddim or ddpm [ddim]; masked models: confidence (surest voxels first), "
+                "random (any order) or remask (confidence, and each step re-masks a few of the least sure "
+                "generated blocks) [confidence].")
 STEPS_HELP = "Sampler steps (network evaluations). [50 for Gaussian models, 25 for masked ones]"
 TEMPERATURE_HELP = "Masked models: sharpness of the block choice once a voxel is solid (0 = most likely). [1]"
 
@@ -55,7 +56,7 @@ def check_cleanup(clean: str) -> None:
 
 
 def sample_cmd(
-    checkpoint: Path = typer.Option(..., "--checkpoint", "-c", help="Checkpoint file (e.g. outputs/checkpoints/latest.pt)."),
+    checkpoint: str = typer.Option(..., "--checkpoint", "-c", help=CHECKPOINT_HELP),
     num_samples: int = typer.Option(16, "--num-samples", "-n", min=1, help="How many structures."),
     sampler: str | None = typer.Option(None, "--sampler", help=SAMPLER_HELP),
     num_steps: int | None = typer.Option(None, "--num-steps", min=1, help=STEPS_HELP),
@@ -79,12 +80,13 @@ def sample_cmd(
     from mcgen.generate.setup import SampleSettings, label_index, resolve_device  # noqa: PLC0415
     from mcgen.grid import save_json  # noqa: PLC0415
     from mcgen.ml.checkpoint import load_checkpoint  # noqa: PLC0415
+    from mcgen.models import resolve_checkpoint  # noqa: PLC0415
 
     if guidance is not None and label is None:
         raise UsageError("--guidance needs --label (guidance pushes samples towards a label)")
     if overlap is not None and size is None:
         raise UsageError("--overlap only goes with --size")
-    ck = load_checkpoint(checkpoint)
+    ck = load_checkpoint(resolve_checkpoint(checkpoint))
     if model_size is not None and model_size != ck.model_cfg.preset:
         raise ConfigError(f"--model-size {model_size} does not match the checkpoint, which is "
                           f"{ck.model_cfg.preset!r}; the model is rebuilt from the checkpoint, drop the flag")

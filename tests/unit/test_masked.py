@@ -234,3 +234,28 @@ def test_structured_masking_leaves_the_context_revealed() -> None:
     assert MaskedConfig.from_dict(MaskedConfig(structured_prob=0.3).to_dict()).structured_prob == 0.3
     with pytest.raises(ConfigError, match="structured_prob"):
         MaskedConfig(structured_prob=1.5)
+
+
+def test_remask_sampler_re_decides_generated_voxels_and_keeps_the_given_ones() -> None:
+    """``remask``: every step's states are valid, some generated solid voxels go back under the
+    mask before the end, nothing held is ever masked, and the last step leaves no mask."""
+    from mcgen.ml.objectives.masked_steps import start_states, unmask_steps
+
+    torch.set_num_threads(1)
+    model, obj = _model(labels=0), MaskedObjective()
+    with torch.no_grad():
+        model.head.linear.bias.view(-1, V)[:, 0] -= 1.0  # plenty of solid candidates
+    known = torch.full((2, 16, 16, 16), -1, dtype=torch.long)
+    known[:, :, :2] = 5
+    states = start_states(model, 2, known, torch.device("cpu"))
+    held = states != V
+    prev, remasked = states, 0
+    for i, s in unmask_steps(model, states, schedule="cosine", sampler="remask", num_steps=6, seed=3, labels=None,
+                             guidance=1.0, temperature=1.0):
+        assert torch.equal(s[held], states[held])
+        remasked += int(((prev != V) & (s == V)).sum())
+        prev = s
+    assert remasked > 0 and bool((prev != V).all())
+    a = obj.sample(model, 2, sampler="remask", num_steps=6, seed=3, known=known)
+    b = obj.sample(model, 2, sampler="remask", num_steps=6, seed=3, known=known)
+    assert torch.equal(a, b) and bool((a[:, :, :2] == 5).all())

@@ -6,7 +6,10 @@
 first and material second (:func:`candidates`), and commits a share of them
 (:func:`choose_reveals`), so that after step ``i`` of ``N`` ``floor(m(1 - (i + 1) / N) * free)``
 voxels stay masked. :func:`mask_rate` is the forward process's schedule, shared with the loss.
-See :mod:`.masked` for the whole method.
+The ``remask`` sampler is ``confidence`` with a corrector: each step (but the last) also puts a few
+of the generated solid voxels back under the mask, those committed with the least confidence, so
+an early parallel decision that the context around it no longer supports can be taken again
+(:func:`remask_choice`; the count still ends at zero masked). See :mod:`.masked` for the method.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ from mcgen.errors import ConfigError
 from mcgen.ml.denoise import predict, unwrap
 
 MASK_SCHEDULES = ("cosine", "linear")
-MASKED_SAMPLERS = ("confidence", "random")
+MASKED_SAMPLERS = ("confidence", "random", "remask")
+# ``remask``: share of the generated solid voxels put back under the mask at step i of N, times
+# (1 - (i + 1) / N), the least confident first (a ReMDM-style corrector, no extra network calls)
+REMASK_RATE = 0.1
 T_SCALE = 1000.0  # the network's timestep input is ``T_SCALE * t`` (the Gaussian model sees 0..999)
 
 
@@ -42,6 +48,8 @@ def unmask_steps(model: torch.nn.Module, states: torch.Tensor, *, schedule: str,
     gens = [torch.Generator().manual_seed(seed + i) for i in range(n)]
     table = raw.codec.embedding().float()  # (V, d)
     autocast, est = states.device.type == "cuda", None
+    held = states != v  # given voxels: never re-masked
+    committed = torch.ones(states.shape, device=states.device)  # the confidence each voxel was revealed with
     for i in range(num_steps):
         t, t_next = 1.0 - i / num_steps, 1.0 - (i + 1) / num_steps
         masked = states == v  # (n, N, P)
@@ -60,10 +68,29 @@ def unmask_steps(model: torch.nn.Module, states: torch.Tensor, *, schedule: str,
         cand, conf = candidates(probs, draws[:, 0], draws[:, 1], temperature, masked)
         left = (free.double() * mask_rate(schedule, t_next)).floor().long() if i < num_steps - 1 \
             else torch.zeros_like(free)
-        reveal = choose_reveals(masked, left, draws[:, 2], conf, sampler, t, cand > 0, 1.0 - probs[..., 0],
-                                raw_draws[:, 0])
+        again = remask_choice(states, masked, held, committed, left, (i + 1) / num_steps) if sampler == "remask" \
+            else None
+        extra = again.flatten(1).sum(1) if again is not None else 0
+        reveal = choose_reveals(masked, left - extra, draws[:, 2], conf, "random" if sampler == "random" else
+                                "confidence", t, cand > 0, 1.0 - probs[..., 0], raw_draws[:, 0])
         states = torch.where(reveal, cand, states)
+        if again is not None:
+            committed = torch.where(reveal, conf, committed)
+            states = torch.where(again, torch.full_like(states, v), states)
         yield i, states
+
+
+def remask_choice(states: torch.Tensor, masked: torch.Tensor, held: torch.Tensor, committed: torch.Tensor,
+                  left: torch.Tensor, done: float) -> torch.Tensor:
+    """The ``remask`` corrector: which generated solid voxels (n, N, P) go back under the mask.
+
+    ``floor(REMASK_RATE * generated solid * (1 - done))`` per sample, at most ``left`` (the mask
+    left after this step), those revealed with the lowest confidence ``committed`` first; never a
+    held voxel, so completions keep every given block.
+    """
+    generated = ~masked & ~held & (states > 0)
+    r = (generated.flatten(1).sum(1).double() * (REMASK_RATE * (1.0 - done))).floor().long()
+    return top_mask(-committed, generated, torch.minimum(r, left))
 
 
 def start_states(raw: torch.nn.Module, n: int, known: torch.Tensor | None, device: torch.device) -> torch.Tensor:
@@ -85,7 +112,7 @@ def start_states(raw: torch.nn.Module, n: int, known: torch.Tensor | None, devic
 
 
 def candidates(probs: torch.Tensor, u_occ: torch.Tensor, u_mat: torch.Tensor, temperature: float,
-                masked: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+               masked: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Occupancy first, material second: per voxel a candidate block and the probability of its
     occupancy decision. probs (n, N, P, V), uniforms (n, N, P) -> long (n, N, P), float (n, N, P).
 
@@ -122,8 +149,8 @@ def sharpen(p: torch.Tensor, temperature: float) -> torch.Tensor:
 
 
 def choose_reveals(masked: torch.Tensor, left: torch.Tensor, u: torch.Tensor, conf: torch.Tensor, sampler: str,
-            t: float, solid: torch.Tensor | None = None, p_solid: torch.Tensor | None = None,
-            u_round: torch.Tensor | None = None) -> torch.Tensor:
+                   t: float, solid: torch.Tensor | None = None, p_solid: torch.Tensor | None = None,
+                   u_round: torch.Tensor | None = None) -> torch.Tensor:
     """Which masked voxels to reveal so that ``left`` (n,) stay masked (all (n, N, P) but ``left``).
 
     ``random``: a uniform choice. ``confidence``: the top of ``log conf + t * Gumbel``; with
