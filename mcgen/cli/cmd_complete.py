@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from mcgen.cli.cmd_model import SAMPLER_HELP, STEPS_HELP, TEMPERATURE_HELP
-from mcgen.cli.common import out, say
+from mcgen.cli.common import CHECKPOINT_HELP, out, say
 from mcgen.errors import UsageError
 
 _EXAMPLES = """
@@ -24,7 +24,7 @@ def complete_cmd(
     src: Path | None = typer.Argument(None, help="Structure to finish: any file mcgen reads (.schem, .nbt, "
                                       ".litematic, .mcstructure, .blueprint, voxel .json/.npz) or a sample folder; "
                                       "or give --world and --box instead."),
-    checkpoint: Path = typer.Option(..., "--checkpoint", "-c", help="Trained checkpoint."),
+    checkpoint: str = typer.Option(..., "--checkpoint", "-c", help=CHECKPOINT_HELP),
     region: tuple[int, int, int, int, int, int] | None = typer.Option(
         None, "--region", help="Generate inside this box X1 Y1 Z1 X2 Y2 Z2 (inclusive, relative to the structure)."),
     above: int | None = typer.Option(None, "--above", help="Generate everything from height H up (new floors, a roof)."),
@@ -69,6 +69,7 @@ def complete_cmd(
     from mcgen.generate.completion import complete  # noqa: PLC0415 - torch only for this command
     from mcgen.generate.setup import SampleSettings  # noqa: PLC0415
     from mcgen.ml.checkpoint import load_checkpoint  # noqa: PLC0415
+    from mcgen.models import resolve_checkpoint  # noqa: PLC0415
 
     box = _box(box)
     _check_usage(src, world, box, into, output, num_samples, region, above, fill_air,
@@ -77,8 +78,9 @@ def complete_cmd(
         raise UsageError("--guidance needs --label (guidance pushes samples towards a label)")
     many = num_samples > 1
     fmt = _format(output, fmt, many) if output is not None else None
+    ck_path = resolve_checkpoint(checkpoint)  # an unknown name fails before the input is read
     structure, what, name, target = _read_input(src, world, box, into)
-    ck = load_checkpoint(checkpoint)
+    ck = load_checkpoint(ck_path)
     sampler, num_steps = check_sampling(ck, sampler, num_steps)
     say(f"completing {what} ({structure.size[0]}x{structure.size[1]}x{structure.size[2]}, {structure.count()} "
         f"blocks) with {checkpoint} ({ck.objective().kind}, {sampler} x {num_steps}) ...")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from mcgen.cli.common import is_tty, out, say
+from mcgen.cli.common import CHECKPOINT_HELP, is_tty, out, say
 from mcgen.errors import UsageError
 
 EPILOG = """Examples:
@@ -66,14 +66,16 @@ def split_reference(grids: list, split: str) -> tuple[list, list, str]:
     return held, train, "held_out"
 
 
-def _generate(checkpoint: Path, num_samples: int, seed: int, device: str, steps: int | None, label: str | None,
-              guidance: float | None, clean: str, sampler: str | None, temperature: float | None) -> list:
+def _generate(checkpoint: str, path: Path, num_samples: int, seed: int, device: str, steps: int | None,
+              label: str | None, guidance: float | None, clean: str, sampler: str | None,
+              temperature: float | None) -> list:
+    """Samples from the checkpoint at ``path`` (``checkpoint``: what the user named it)."""
     from mcgen.cli.cmd_model import check_sampling
     from mcgen.generate.sample import generate
     from mcgen.generate.setup import SampleSettings, evaluation_label, label_index
     from mcgen.ml.checkpoint import load_checkpoint  # torch: imported only when we sample
 
-    ck = load_checkpoint(checkpoint)
+    ck = load_checkpoint(path)
     sampler, steps = check_sampling(ck, sampler, steps)
     label = evaluation_label(ck, label)
     label_index(ck, label)
@@ -102,7 +104,8 @@ def _save(grids: list, folder: Path) -> None:
 def evaluate_command(
     samples: Path | None = typer.Option(None, "--samples", "-s", help="Folder (or file) of generated structures."),
     reference: Path = typer.Option(..., "--reference", "-r", help="The training dataset (folder of samples or structure files)."),
-    checkpoint: Path | None = typer.Option(None, "--checkpoint", "-c", help="Generate the samples from this checkpoint instead of reading --samples."),
+    checkpoint: str | None = typer.Option(None, "--checkpoint", "-c", help="Generate the samples from this checkpoint "
+                                          "instead of reading --samples. " + CHECKPOINT_HELP),
     num_samples: int = typer.Option(256, "--num-samples", "-n", min=1, help="Samples to generate with --checkpoint."),
     json_path: Path | None = typer.Option(None, "--json", help="Also write the report as JSON here."),
     seed: int = typer.Option(0, "--seed", help="Seeds generation, the baseline split and the bootstrap."),
@@ -129,6 +132,9 @@ def evaluate_command(
 
     if (samples is None) == (checkpoint is None):
         raise UsageError("give exactly one of --samples DIR or --checkpoint FILE")
+    from mcgen.models import resolve_checkpoint
+
+    ck_path = resolve_checkpoint(checkpoint) if checkpoint is not None else None  # before the slow reading
     net_path, net_reason = choose_net(feature_net, reference)
     if features and not net_path.is_file():
         raise UsageError(f"--feature-net: no feature net at {net_path}")
@@ -141,7 +147,8 @@ def evaluate_command(
         from mcgen.cli.cmd_model import check_cleanup
 
         check_cleanup(clean)
-        smp = _generate(checkpoint, num_samples, seed, device, steps, label, guidance, clean, sampler, temperature)
+        smp = _generate(checkpoint, ck_path, num_samples, seed, device, steps, label, guidance, clean, sampler,
+                        temperature)
     else:
         smp = _read_all(samples, "--samples")
     if save_samples is not None:

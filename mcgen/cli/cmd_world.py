@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from mcgen.cli.cmd_model import CLEANUP_HELP, SAMPLER_HELP, STEPS_HELP, TEMPERATURE_HELP, check_cleanup
-from mcgen.cli.common import out, say
+from mcgen.cli.common import CHECKPOINT_HELP, out, say
 from mcgen.errors import ConfigError, UsageError
 
 world_app = typer.Typer(help="Create, inspect and restore Minecraft world saves.", no_args_is_help=True)
@@ -83,7 +83,7 @@ def paste_cmd(
 
 def build_cmd(
     ctx: typer.Context,
-    checkpoint: Path = typer.Option(..., "--checkpoint", help="Trained checkpoint, e.g. outputs/checkpoints/latest.pt."),
+    checkpoint: str = typer.Option(..., "--checkpoint", "-c", help=CHECKPOINT_HELP),
     into: str = typer.Option(..., "--into", help="World save: a path, or a name in ./worlds or the Minecraft saves folder."),
     count: int = typer.Option(4, "--count", min=1, max=64, help="How many buildings to generate."),
     at: tuple[int, int, int] | None = typer.Option(None, "--at", help="North-west corner of the first building: X Y Z (Y: fallback only; buildings rest on the surface)."),
@@ -113,6 +113,7 @@ def build_cmd(
 ) -> None:
     """Generate buildings with a checkpoint and put them into a world, each on the ground (or into a data pack);
     with --around, complete what already stands at a spot."""
+    from mcgen.models import resolve_checkpoint  # noqa: PLC0415
     from mcgen.world import place_buildings, resolve_world  # noqa: PLC0415
 
     check_cleanup(clean)
@@ -121,6 +122,7 @@ def build_cmd(
         raise UsageError("use either --at or --near-spawn, not both")
     if around_xyz is not None:
         _check_around(ctx, count)
+    ck_path = resolve_checkpoint(checkpoint)
     world = resolve_world(into)
     try:
         from mcgen.generate.sample import generate  # noqa: PLC0415, F401 - torch, only for this command
@@ -130,9 +132,9 @@ def build_cmd(
                 "temperature": temperature}
     opts = paste_opts(dry_run, no_backup, create_chunks)
     if around_xyz is not None:
-        grids, report = _complete_around(checkpoint, world, around_xyz, sampling, opts)
+        grids, report = _complete_around((checkpoint, ck_path), world, around_xyz, sampling, opts)
     else:
-        grids = _generate(checkpoint, count, size, clean, sampling)
+        grids = _generate((checkpoint, ck_path), count, size, clean, sampling)
         names = [f"building_{i}" for i in range(len(grids))]
         if datapack:
             install_datapack(world, grids, names, dry_run=dry_run)
@@ -170,23 +172,28 @@ def _check_around(ctx: typer.Context, count: int) -> None:
         raise UsageError(f"--around completes what stands at X Y Z: {', '.join(bad)} cannot go with it")
 
 
-def _generate(checkpoint: Path, count: int, size: tuple[int, int, int] | None, clean: str, sampling: dict) -> list:
-    """``count`` fresh buildings (window by window when ``size`` is given)."""
+def _generate(checkpoint: tuple[str, Path], count: int, size: tuple[int, int, int] | None, clean: str,
+              sampling: dict) -> list:
+    """``count`` fresh buildings (window by window when ``size`` is given) from ``checkpoint``
+    (what the user named it, the file it resolved to)."""
     from mcgen.generate.sample import generate  # noqa: PLC0415
     from mcgen.generate.setup import SampleSettings  # noqa: PLC0415
 
-    say(f"generating {count} building(s) with {checkpoint} ...")
+    shown, path = checkpoint
+    say(f"generating {count} building(s) with {shown} ...")
     # generate() checks --sampler / --num-steps against the checkpoint's objective and fills its defaults
     if size is None:
-        return generate(checkpoint, count, SampleSettings(**sampling), clean=clean)
+        return generate(path, count, SampleSettings(**sampling), clean=clean)
     from mcgen.cli.cmd_model import sample_large  # noqa: PLC0415
     from mcgen.ml.checkpoint import load_checkpoint  # noqa: PLC0415
 
-    return sample_large(load_checkpoint(checkpoint), tuple(size), count, SampleSettings(**sampling), None, clean)
+    return sample_large(load_checkpoint(path), tuple(size), count, SampleSettings(**sampling), None, clean)
 
 
-def _complete_around(checkpoint: Path, world: Path, origin: tuple[int, int, int], sampling: dict, opts: dict):
-    """Complete the grid-sized box at ``origin`` (air cells free) and paste the generated cells back there.
+def _complete_around(checkpoint: tuple[str, Path], world: Path, origin: tuple[int, int, int], sampling: dict,
+                     opts: dict):
+    """Complete the grid-sized box at ``origin`` (air cells free) and paste the generated cells back there
+    (``checkpoint`` as for :func:`_generate`).
 
     Returns ``([completion], report)``.
     """
@@ -195,13 +202,14 @@ def _complete_around(checkpoint: Path, world: Path, origin: tuple[int, int, int]
     from mcgen.ml.checkpoint import load_checkpoint  # noqa: PLC0415
     from mcgen.world import paste  # noqa: PLC0415
 
-    ck = load_checkpoint(checkpoint)
+    shown, path = checkpoint
+    ck = load_checkpoint(path)
     box = grid_box(origin, ck.model_cfg.grid_size)
-    say(f"completing what stands in {box[:3]} .. {box[3:]} with {checkpoint} ...")
+    say(f"completing what stands in {box[:3]} .. {box[3:]} with {shown} ...")
     structure, grids = complete_box(ck, world, box, fill_air=True, settings=SampleSettings(**sampling))
     say(f"{structure.count()} block(s) stand there; the model added {grids[0].count() - structure.count()}")
     report = paste(world, [completion_placement(grids[0], origin, "completion")],
-                   reason=f"build --around {' '.join(map(str, origin))} from {Path(checkpoint).name}", **opts)
+                   reason=f"build --around {' '.join(map(str, origin))} from {Path(shown).name}", **opts)
     return grids, report
 
 

@@ -6,6 +6,9 @@ import sys
 
 import typer
 
+CHECKPOINT_HELP = ("Checkpoint file (e.g. outputs/checkpoints/latest.pt) or the name of a model that ships with "
+                   "mcgen (`mcgen models`).")
+
 
 def say(msg: str) -> None:
     """Print a progress/info line for the user (stderr keeps stdout clean for data)."""

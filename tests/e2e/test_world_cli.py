@@ -105,6 +105,7 @@ def test_build_places_generated_buildings_and_writes_files(repo, capsys, monkeyp
         return [_grid((6, 5, 6), seed=i) for i in range(num_samples)]
 
     monkeypatch.setitem(sys.modules, "mcgen.generate.sample", types.SimpleNamespace(generate=generate))
+    (repo / "latest.pt").write_bytes(b"")  # the stand-in generate never reads it; the name must resolve to a file
     assert run(["build", "--checkpoint", "latest.pt", "--into", "demo", "--count", "3", "--spacing", "2",
                 "--seed", "7", "--num-steps", "5", "--out", "out"]) == 0
     cap = capsys.readouterr()
