@@ -13,7 +13,8 @@ from mcgen.cli.common import out, say
 def studio_cmd(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (default: this machine only)."),
     port: int = typer.Option(8765, "--port", help="TCP port (0: any free one; the URL says which)."),
-    models: Path | None = typer.Option(None, "--models", help="Folder of *.pt checkpoints, offered by file name."),
+    models: Path | None = typer.Option(None, "--models", help="Folder of *.pt checkpoints, offered by file name "
+                                       "beside the models that ship with mcgen (`mcgen models`)."),
     worlds: Path | None = typer.Option(None, "--worlds", help="The only folder of world saves the studio may "
                                        "paste into (default: pasting is off)."),
     threads: int | None = typer.Option(None, "--threads", min=1, help="Torch threads for generation "
@@ -32,6 +33,7 @@ def studio_cmd(
     Example: mcgen studio --models runs/ --worlds worlds/
     """
     from mcgen.studio.config import StudioConfig  # noqa: PLC0415
+    from mcgen.studio.folders import studio_models  # noqa: PLC0415
     from mcgen.studio.server import serve  # noqa: PLC0415
 
     config = StudioConfig(host=host, port=port, models_dir=models, worlds_dir=worlds, threads=threads,
@@ -43,8 +45,10 @@ def studio_cmd(
     if not config.loopback:
         say(f"warning: listening on {host}: anyone who can reach this machine can use the studio"
             + (" and paste into the worlds folder" if worlds else ""))
-    if models is None:
-        say("note: no --models DIR: the page can preview, export and paste uploads but not generate")
+    source = studio_models(models)
+    if not source.names():
+        say("note: no --models DIR and no models ship with this build: the page can preview, export and paste "
+            "uploads but not generate")
     if worlds is None:
         say("note: no --worlds DIR: pasting into a save is off")
 
@@ -56,7 +60,7 @@ def studio_cmd(
 
             webbrowser.open(url)
 
-    serve(config, on_ready=ready)
+    serve(config, on_ready=ready, models=source)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,6 +1,7 @@
 """Names in requests -> files in the configured folders, never anywhere else.
 
-A request names a model by its file stem and a world by its folder name, nothing more: no path
+A request names a model by its file stem (or a shipped model by its registry name) and a world by
+its folder name, nothing more: no path
 separators, no ``..``, nothing hidden, and what the name leads to must still lie directly in the
 configured folder once symlinks are resolved (a world folder that is a link to elsewhere is
 refused, as is a link inside it that leads out: ``level.dat``, ``region``, ``mcgen_backups``).
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from mcgen.models import Registry, current
 from mcgen.studio.errors import Forbidden, NotFound, RequestError
 
 _BAD = re.compile(r"[/\\\x00-\x1f:*?\"<>|]")
@@ -102,6 +104,68 @@ class FolderModels:
 
     def path(self, name: str) -> Path:
         return model_path(self.root, name)
+
+
+@dataclass(frozen=True)
+class RegistryModels:
+    """The models that ship with mcgen (:mod:`mcgen.models`), by registry name.
+
+    Attributes:
+        registry: the table to offer (``None``: the installed one, looked up on each call).
+    """
+
+    registry: Registry | None = None
+
+    def names(self) -> list[str]:
+        return (self.registry or current()).names()
+
+    def path(self, name: str) -> Path:
+        """The shipped file, verified (a missing or damaged install is a CheckpointError)."""
+        reg = self.registry or current()
+        check_name(name, "model")
+        if reg.get(name) is None:
+            raise NotFound(f"no shipped model {name!r}; shipped: {', '.join(reg.names()) or 'none'}")
+        return reg.path(name)
+
+
+@dataclass(frozen=True)
+class CombinedModels:
+    """Several sources as one: every name once, the first source that has a name serves it (so a
+    file in ``--models DIR`` shadows a shipped model of the same name, as a path wins over a name on
+    the command line). A source's refusal (a link out of its folder) is the answer when no other
+    source has the name."""
+
+    sources: tuple[ModelSource, ...]
+
+    def names(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for source in self.sources:
+            seen.update(dict.fromkeys(source.names()))
+        return list(seen)
+
+    def path(self, name: str) -> Path:
+        check_name(name, "model")
+        refusal = None
+        for source in self.sources:
+            try:
+                return source.path(name)
+            except NotFound:
+                continue
+            except Forbidden as exc:
+                refusal = refusal or exc
+        if refusal is not None:
+            raise refusal
+        names = self.names()
+        if not names:
+            raise NotFound(f"no model {name!r}: this server has no models (start it with `mcgen studio --models DIR`)")
+        raise NotFound(f"no model {name!r}; models: {', '.join(names)}")
+
+
+def studio_models(models_dir: Path | None) -> ModelSource:
+    """What ``mcgen studio`` offers: the ``*.pt`` files of ``--models DIR`` (when given), then the
+    shipped models."""
+    folder = (FolderModels(models_dir),) if models_dir is not None else ()
+    return CombinedModels((*folder, RegistryModels()))
 
 
 def list_worlds(root: Path | None) -> list[str]:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from mcgen.errors import ConfigError
 from mcgen.studio.config import StudioConfig
+from mcgen.studio.folders import ModelSource
 
 
 def url_host(host: str) -> str:
@@ -40,11 +41,13 @@ def bind(config: StudioConfig) -> socket.socket:
     return sock
 
 
-def serve(config: StudioConfig, *, on_ready: Callable[[str], None] | None = None, log_level: str = "warning") -> None:
+def serve(config: StudioConfig, *, on_ready: Callable[[str], None] | None = None, log_level: str = "warning",
+          models: ModelSource | None = None) -> None:
     """Run the studio until interrupted (Ctrl-C / SIGTERM stop it cleanly).
 
     Args:
         config: the settings.
+        models: where the models come from (``None``: the ``config.models_dir`` folder alone).
         on_ready: called with the URL once the socket listens (before the first request).
         log_level: uvicorn's log level.
 
@@ -58,7 +61,7 @@ def serve(config: StudioConfig, *, on_ready: Callable[[str], None] | None = None
     logging.getLogger("mcgen.studio").setLevel(logging.INFO)
     sock = bind(config)
     port = sock.getsockname()[1]
-    guard, studio = create_app(config)
+    guard, studio = create_app(config, models)
     guard.hosts = config.host_names(port)
     studio.jobs.start()
     url = f"http://{url_host(config.host)}:{port}/"
