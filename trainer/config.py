@@ -72,6 +72,7 @@ class TrainConfig:
     eval_every: int = 0
     log_every: int = 10
     resume: str | None = None
+    init_from: str | None = None  # fine-tune: a checkpoint file or shipped model name (trainer/finetune.py)
     seed: int = 0
     device: str = "auto"
     amp: str = "auto"
@@ -163,6 +164,8 @@ def _check_ranges(cfg: TrainConfig) -> None:
         raise ConfigError(f"batch_size {cfg.batch_size} is not a multiple of grad_accum {cfg.grad_accum}")
     if not cfg.data or not cfg.out:
         raise ConfigError("data and out must be non-empty paths")
+    if cfg.init_from is not None and not cfg.init_from.strip():
+        raise ConfigError("init_from must name a checkpoint file or a shipped model")
 
 
 FIELD_NAMES = tuple(f.name for f in fields(TrainConfig))

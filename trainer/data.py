@@ -136,6 +136,31 @@ def load_dataset(root: str | Path, workers: int = 0) -> TrainData:
     return TrainData(blocks, labels, vocab, names, root, held_out)
 
 
+def remap(data: TrainData, vocabulary: list[str], label_names: list[str]) -> TrainData:
+    """``data`` renumbered into ``vocabulary`` and ``label_names`` (lists that hold all of its own,
+    e.g. a fine-tuned checkpoint's followed by the dataset's new entries).
+
+    An unlabelled dataset stays unlabelled (every sample trains with the null label).
+
+    Raises:
+        ConfigError: a state or label of ``data`` is not in the new lists.
+    """
+    for what, mine, theirs in (("block state", data.vocabulary, vocabulary), ("label", data.label_names, label_names)):
+        missing = sorted(set(mine) - set(theirs))
+        if missing:
+            raise ConfigError(f"cannot renumber the dataset: {len(missing)} {what}(s) missing from the model's "
+                              f"list, e.g. {missing[0]!r}", path=data.root)
+    index = {s: i for i, s in enumerate(vocabulary)}
+    lut = torch.tensor([index[s] for s in data.vocabulary], dtype=torch.int16, device=data.blocks.device)
+    blocks = lut[data.blocks.long()]  # (N, X, Y, Z) int16 indices into ``vocabulary``
+    labels = None
+    if data.labels is not None:
+        names = {n: i for i, n in enumerate(label_names)}
+        label_lut = torch.tensor([names[n] for n in data.label_names], dtype=torch.long, device=data.labels.device)
+        labels = label_lut[data.labels]
+    return TrainData(blocks, labels, list(vocabulary), list(label_names), data.root, data.held_out)
+
+
 class BatchOrder:
     """Which dataset rows make up global batch ``k`` of epoch ``e``.
 

@@ -28,7 +28,7 @@ from mcgen.ml.checkpoint import load_checkpoint
 from mcgen.ml.config import ModelConfig
 from mcgen.ml.network import build_model, count_parameters
 from mcgen.ml.objectives import make_objective, objective_config
-from trainer import dist
+from trainer import dist, finetune
 from trainer.augment import Augmenter
 from trainer.config import TrainConfig, write_effective_config
 from trainer.data import BatchOrder, load_dataset, shard, step_seed
@@ -93,10 +93,14 @@ class TrainRun:
         now = time.monotonic()
         self.clock = {"start": now, "mark": now, "mark_step": 0, "aux": 0.0}
         resume_path = resolve_resume(cfg.resume, self.out)
-        self.data = load_dataset(cfg.data, cfg.workers).to(device)
+        data = load_dataset(cfg.data, cfg.workers)
+        self.ckpt = load_checkpoint(resume_path) if resume_path else None
+        # --init-from starts a new run; a resumed one continues from its own checkpoint instead
+        self.init = finetune.load_init(cfg) if cfg.init_from and self.ckpt is None else None
+        self.data = finetune.fit_data(data, self.init, self.ckpt).to(device)
+        self.init_from = self.init.record(self.data) if self.init else finetune.recorded(self.ckpt)
         self.order = BatchOrder(len(self.data), cfg.batch_size, cfg.seed)
         self.total = cfg.max_steps or cfg.epochs * self.order.steps_per_epoch
-        self.ckpt = load_checkpoint(resume_path) if resume_path else None
         self._build_model()
         self._restore()
         self.outputs = Outputs(self) if info.is_main else None
@@ -111,6 +115,8 @@ class TrainRun:
                 raise CheckpointError("checkpoint was trained on a different vocabulary or label set "
                                       "than this dataset", path=self.ckpt.path)
             return self.ckpt.model_cfg
+        if self.init is not None:
+            return finetune.model_config(self.init, self.data)
         c = self.cfg
         return ModelConfig(preset=c.model_size, grid_size=self.data.grid_size, patch_size=c.patch_size,
                            hidden_size=c.hidden_size, depth=c.depth, num_heads=c.num_heads, head=c.head,
@@ -119,9 +125,9 @@ class TrainRun:
                            **self.objective.model_options())
 
     def _objective_config(self):
-        """The checkpoint's objective when resuming, else the one ``--objective`` names."""
-        if self.ckpt is not None:
-            return self.ckpt.diffusion_cfg
+        """The checkpoint's objective when resuming or fine-tuning, else the one ``--objective`` names."""
+        if self.ckpt is not None or self.init is not None:
+            return (self.ckpt or self.init.checkpoint).diffusion_cfg
         if self.cfg.objective == "masked":
             return objective_config("masked", {"schedule": self.cfg.mask_schedule,
                                                "weighting": self.cfg.mask_weighting,
@@ -135,6 +141,8 @@ class TrainRun:
         self.model_cfg = self._model_config()
         seed_everything(cfg.seed)  # same initial weights on every rank
         self.model = build_model(self.model_cfg).to(self.device)
+        if self.init is not None:
+            finetune.load_weights(self.model, self.init, self.data)
         self.ema = EMA(self.model, cfg.ema_decay)
         decay = [p for p in self.model.parameters() if p.ndim >= 2]
         no_decay = [p for p in self.model.parameters() if p.ndim < 2]
@@ -350,6 +358,7 @@ class TrainRun:
             "model_config": self.model_cfg.to_dict(), "objective": self.objective.kind,
             "diffusion_config": self.diffusion_cfg.to_dict(),
             "resumed_from": self.ckpt.path if self.ckpt else None, "resumed_step": self.step if self.ckpt else None,
+            "init_from": self.init_from,
         }
         write_effective_config(self.cfg, self.out / "config.json", resolved)
         self.outputs.prepare(resume_step=self.step if self.ckpt else None)
@@ -360,6 +369,8 @@ class TrainRun:
                       f"{self.model_cfg.patch_size}), {self.total} steps of batch {self.cfg.batch_size} "
                       f"({self.order.steps_per_epoch} per epoch), device {self.device}, {self.amp}, "
                       f"{self.info.world_size} process(es)")
+        if self.init is not None:
+            self.log.info(finetune.describe(self.init, self.data))
 
     def _finish(self, seconds: float) -> dict[str, Any]:
         latest = self.out / "checkpoints" / "latest.pt"

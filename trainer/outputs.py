@@ -45,6 +45,7 @@ class RunState(Protocol):
     samples_seen: int
     elapsed_before: float
     total: int
+    init_from: dict | None  # where a fine-tuning run started (trainer.finetune.InitFrom.record), else None
 
     def epoch(self) -> int:
         """The epoch of the current step (0-based)."""
@@ -143,7 +144,8 @@ class Outputs:
         save_checkpoint(path, model_cfg=run.model_cfg, diffusion_cfg=run.diffusion_cfg,
                         vocabulary=run.data.vocabulary, label_names=run.data.label_names,
                         ema_state=run.ema.state_dict(), step=step, train_state=state,
-                        extra={"trainer": {"epoch": run.epoch(), "samples_seen": run.samples_seen}})
+                        extra={"trainer": {"epoch": run.epoch(), "samples_seen": run.samples_seen},
+                               **({"init_from": run.init_from} if run.init_from else {})})
         publish_latest(path)
         prune(self.ckpt_dir, run.cfg.keep_last, protect=path)
         self.last_ckpt_step = step

@@ -49,6 +49,9 @@ def train_cmd(
     eval_every: int = typer.Option(None, "--eval-every", help="Evaluate samples every N steps (0 = never). [0]"),
     log_every: int = typer.Option(None, "--log-every", help="Log loss etc. every N steps. [10]"),
     resume: str = typer.Option(None, "--resume", help="Checkpoint to continue from, or 'auto' (latest.pt if any)."),
+    init_from: str = typer.Option(None, "--init-from", help="Fine-tune: start a new run from this checkpoint's EMA "
+                                  "weights (a file, or a shipped model's name: `mcgen models`); its architecture and "
+                                  "objective are kept, the dataset's new block states and labels are added."),
     seed: int = typer.Option(None, "--seed", help="Seed for weights, data order and noise. [0]"),
     device: str = typer.Option(None, "--device", help="auto, cpu, cuda or cuda:N. [auto]"),
     amp: str = typer.Option(None, "--amp", help="auto (bf16 on CUDA, fp32 on CPU), bf16, fp16 or fp32. [auto]"),
@@ -59,7 +62,10 @@ def train_cmd(
     config: Path = typer.Option(None, "--config", help="TOML file with any of these settings."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display (files are still written)."),
 ) -> None:
-    """Train the diffusion model on a dataset; writes checkpoints, samples, progress.png, loss.png."""
+    """Train the diffusion model on a dataset; writes checkpoints, samples, progress.png, loss.png.
+
+    Fine-tuning: `mcgen train --init-from NAME_OR_CKPT --data my_builds/` starts from a trained model.
+    """
     from trainer.loop import TrainingInterrupted  # noqa: PLC0415 - torch only when training
 
     settings = dict(
@@ -69,8 +75,8 @@ def train_cmd(
         max_steps=max_steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr, lr_schedule=lr_schedule,
         warmup_steps=warmup_steps, ema_decay=ema_decay, label_dropout=label_dropout, sample_every=sample_every,
         samples_per_step=samples_per_step, sample_steps=sample_steps, ckpt_every=ckpt_every, keep_last=keep_last,
-        eval_every=eval_every, log_every=log_every, resume=resume, seed=seed, device=device, amp=amp,
-        workers=workers, threads=threads, augment=False if no_augment else None, compile=True if compile_ else None)
+        eval_every=eval_every, log_every=log_every, resume=resume, init_from=init_from, seed=seed, device=device,
+        amp=amp, workers=workers, threads=threads, augment=False if no_augment else None, compile=True if compile_ else None)
     try:
         summary = train_run(config, progress=not quiet, **settings)
     except TrainingInterrupted as exc:
