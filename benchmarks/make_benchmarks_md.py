@@ -181,13 +181,14 @@ STUDY_COLS = (("plausible", "plausible", 3), ("unsupported", "unsupported", 3), 
 
 def render_study(d: dict) -> list[str]:
     """The objective / token-size study (``benchmarks/quality_study.py``): one row per variant and step count."""
-    lines = [f"### Objective and token-size study ({d.get('preset')}, {d.get('budget_s'):g} s of training each)", "",
+    tag = Path(d["_file"]).stem.removeprefix("quality_study_")
+    lines = [f"### Quality study `{tag}` ({d.get('preset')}, {d.get('budget_s'):g} s of training each)", "",
              f"- machine: {machine_line(d['machine'])}", f"- command: `{d['command']}`",
              f"- date: {d['date']}; code: {git_line(d.get('git'))}; source `{d['_file']}`",
              f"- every variant: batch {d.get('batch')}, lr {d.get('lr')}, EMA {d.get('ema')}; raw output "
              f"(`--cleanup none`), {d.get('num_samples')} samples, every label in turn, scored against the "
              "200 training builds with `mcgen evaluate`'s report; guidance (and the masked sampler) picked per "
-             "variant by FID in a 64-sample, 25-step sweep"]
+             "variant by FID in a 25-step sweep (the sweep table below)"]
     if d.get("note"):
         lines.append(f"- note: {d['note']}")
     if d.get("training_runs_from"):
@@ -213,7 +214,7 @@ def render_study(d: dict) -> list[str]:
         for r in v.get("sweep", []):
             sweeps.append(f"| {name} | {r['sampler']} | {r['guidance']:g} | {r.get('fid', float('nan')):.2f} | "
                           f"{r.get('plausible', float('nan')):.3f} |")
-    lines += ["<details><summary>The guidance / sampler sweep (64 samples, 25 steps)</summary>", "", *sweeps, "",
+    lines += ["<details><summary>The guidance / sampler sweep (25 steps)</summary>", "", *sweeps, "",
               "</details>", ""]
     for sh in d.get("sheets", []):
         lines += [f"Raw samples of `{sh['variant']}` at {sh['steps']} steps (FID {sh['fid']:.2f}), every label in turn:",
