@@ -33,3 +33,14 @@ def world_copy(fixtures_dir: Path, tmp_path: Path):
         return dst
 
     return _copy
+
+
+@pytest.fixture
+def one_thread():
+    """One torch thread for the test (the same float order on a busy machine), restored after."""
+    import torch  # noqa: PLC0415 - not every test needs torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

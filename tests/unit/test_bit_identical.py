@@ -27,12 +27,7 @@ def golden():
     return np.load(GOLDEN / "samples.npz")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _ids(grids: list[VoxelGrid]) -> np.ndarray:

@@ -27,12 +27,7 @@ from .trainer_testdata import VOCAB, write_dataset
 NEW_STATES = ["minecraft:diamond_block", "minecraft:gold_block"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _cfg(ds: Path, out: Path, **kw) -> TrainConfig:

@@ -95,17 +95,16 @@ def test_tiny_overfits_four_houses_and_ddim_reproduces_them() -> None:
 MASKED_STEPS = 1000  # batch 8 (each house twice), 1 thread
 
 
-def test_tiny_masked_overfits_four_houses_and_unmasking_reproduces_them() -> None:
-    """The masked objective on the same task: its samplers rebuild the training houses."""
-    torch.set_num_threads(1)
+def _train_masked(cfg: ModelConfig, steps: int, data: torch.Tensor):
+    """Train a masked model on the toy houses (batch 8, lr 1e-3, EMA rate 0.02); returns
+    (objective, EMA copy, losses)."""
     torch.manual_seed(0)
-    data = torch.from_numpy(toy_houses())
     obj = MaskedObjective(MaskedConfig())
-    model = build_model(ModelConfig(preset="tiny", mask_token=True))
+    model = build_model(cfg)
     ema = copy.deepcopy(model).eval()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0)
     gen, losses = torch.Generator().manual_seed(0), []
-    for _ in range(MASKED_STEPS):
+    for _ in range(steps):
         loss = obj.loss(model, data.repeat(2, 1, 1, 1), None, generator=gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -114,6 +113,14 @@ def test_tiny_masked_overfits_four_houses_and_unmasking_reproduces_them() -> Non
             for pe, p in zip(ema.parameters(), model.parameters()):
                 pe.lerp_(p, 0.02)
         losses.append(loss.item())
+    return obj, ema, losses
+
+
+def test_tiny_masked_overfits_four_houses_and_unmasking_reproduces_them() -> None:
+    """The masked objective on the same task: its samplers rebuild the training houses."""
+    torch.set_num_threads(1)
+    data = torch.from_numpy(toy_houses())
+    obj, ema, losses = _train_masked(ModelConfig(preset="tiny", mask_token=True), MASKED_STEPS, data)
     assert sum(losses[-20:]) / 20 < 0.2 * sum(losses[:5]) / 5
     # 60 steps: at 20 the parallel reveals of the first steps mix houses (0.93-0.95 measured). Both
     # samplers then rebuild a training house (0.96-0.99 of voxels), though unconditionally this
@@ -132,22 +139,9 @@ def test_tiny_masked_with_the_voxel_head_overfits_four_houses_in_fewer_steps() -
     1000, and 20 sampler steps already rebuild a training house (the linear head needs 60: at 20
     its parallel reveals mix houses). Measured: 0.97-0.998 of voxels for both samplers at 20 and 60."""
     torch.set_num_threads(1)
-    torch.manual_seed(0)
     data = torch.from_numpy(toy_houses())
-    obj = MaskedObjective(MaskedConfig())
-    model = build_model(ModelConfig(preset="tiny", mask_token=True, head="voxel", head_width=8))
-    ema = copy.deepcopy(model).eval()
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0)
-    gen, losses = torch.Generator().manual_seed(0), []
-    for _ in range(VOXEL_STEPS):
-        loss = obj.loss(model, data.repeat(2, 1, 1, 1), None, generator=gen)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        with torch.no_grad():
-            for pe, p in zip(ema.parameters(), model.parameters()):
-                pe.lerp_(p, 0.02)
-        losses.append(loss.item())
+    cfg = ModelConfig(preset="tiny", mask_token=True, head="voxel", head_width=8)
+    obj, ema, losses = _train_masked(cfg, VOXEL_STEPS, data)
     assert sum(losses[-20:]) / 20 < 0.2 * sum(losses[:5]) / 5
     for sampler in ("confidence", "random"):
         out = obj.sample(ema, 4, sampler=sampler, num_steps=20, seed=1)

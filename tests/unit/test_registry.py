@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from mcgen.cli import run
 from mcgen.errors import CheckpointError, ConfigError
@@ -26,12 +25,7 @@ from mcgen.studio.folders import CombinedModels, FolderModels, RegistryModels, s
 from tests.model_helpers import random_checkpoint
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _row(name: str, path: Path, **kw) -> ShippedModel:

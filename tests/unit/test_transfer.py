@@ -16,12 +16,7 @@ from mcgen.ml.transfer import map_rows, merge_names, row_sources, transfer_confi
 OLD_V, NEW_V, OLD_L, NEW_L = 6, 8, 2, 3  # 6 states: 3 analog bits, room for 8
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _trained(mask_token: bool, head: str = "linear", encoding: str = "bits", num_labels: int = OLD_L):
