@@ -42,18 +42,7 @@
     }
     return recs.get(id);
   }
-  // Frame the solid blocks, never less than a quarter of the grid (as the viewer does).
-  function frame(rec) {
-    const b = MC.bounds(rec, rec.vox), [X, Y, Z] = rec.size;
-    if (!b) return null;
-    const min = [X / 4, Y / 4, Z / 4];
-    for (let k = 0; k < 3; k++) {
-      const c = (b[0][k] + b[1][k]) / 2, half = Math.max(min[k], b[1][k] - b[0][k]) / 2;
-      b[0][k] = k === 1 ? Math.max(0, Math.min(b[0][k], c - half)) : c - half;
-      b[1][k] = Math.max(b[1][k], b[0][k] + 2 * half);
-    }
-    return b;
-  }
+  const frame = (rec) => MC.frame(rec, rec.vox);  // as the viewer frames a structure
 
   // --- the big interactive view ------------------------------------------------------------------
   class Viewer {

@@ -35,19 +35,7 @@
     pending = true;
     requestAnimationFrame(() => { pending = false; drawNow(); });
   }
-  // Frame the solid blocks, but never less than a quarter of the grid (so that a few stray
-  // blocks of an early training sample are not blown up to fill the view).
-  const frame = (i) => {
-    const b = MC.bounds(S[i], vox(i)), [X, Y, Z] = S[i].size;
-    if (!b) return null;
-    const min = [X / 4, Y / 4, Z / 4];
-    for (let k = 0; k < 3; k++) {
-      const c = (b[0][k] + b[1][k]) / 2, half = Math.max(min[k], b[1][k] - b[0][k]) / 2;
-      b[0][k] = k === 1 ? Math.max(0, Math.min(b[0][k], c - half)) : c - half;
-      b[1][k] = Math.max(b[1][k], b[0][k] + 2 * half);
-    }
-    return b;
-  };
+  const frame = (i) => MC.frame(S[i], vox(i));
   const cutY = () => (st.sliceOn ? st.sliceY : 1 << 20);
 
   // Build the buffer for the shown structure and draw it; the time is kept for the tests.

@@ -57,6 +57,20 @@ MC.bounds = function (rec, vox) {
   return any ? [lo, hi] : null;
 };
 
+// The box to frame: the solid blocks, but never less than a quarter of the grid on an axis (so
+// that a few stray blocks of an early training sample are not blown up to fill the view).
+MC.frame = function (rec, vox) {
+  const b = MC.bounds(rec, vox), [X, Y, Z] = rec.size;
+  if (!b) return null;
+  const min = [X / 4, Y / 4, Z / 4];
+  for (let k = 0; k < 3; k++) {
+    const c = (b[0][k] + b[1][k]) / 2, half = Math.max(min[k], b[1][k] - b[0][k]) / 2;
+    b[0][k] = k === 1 ? Math.max(0, Math.min(b[0][k], c - half)) : c - half;
+    b[1][k] = Math.max(b[1][k], b[0][k] + 2 * half);
+  }
+  return b;
+};
+
 MC.hexRGB = function (hex) {
   const v = parseInt(hex.slice(1), 16);
   return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
