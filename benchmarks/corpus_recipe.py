@@ -114,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--patch-size", type=int, default=4)
     p.add_argument("--mask-schedule", default="cosine", help="cosine or linear")
     p.add_argument("--structured-masks", type=float, default=0.0, help="share of structured masks in training")
+    p.add_argument("--head", default="linear", help="output head: linear, voxel or voxel_occupancy")
+    p.add_argument("--head-width", type=int, default=16, help="channels per voxel of a voxel head")
     p.add_argument("--max-steps", type=int, default=4500)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", default="2e-3")
@@ -133,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     train_cmd = [*MCGEN, "train", "--data", str(data), "--out", str(run), "--model-size", a.model_size,
                  "--objective", "masked", "--mask-schedule", a.mask_schedule,
                  *(["--structured-masks", str(a.structured_masks)] if a.structured_masks else []),
+                 *(["--head", a.head, "--head-width", str(a.head_width)] if a.head != "linear" else []),
                  "--patch-size", str(a.patch_size),
                  "--max-steps", str(a.max_steps),
                  "--batch-size", str(a.batch_size), "--lr", a.lr, "--ema-decay", a.ema_decay,
