@@ -22,13 +22,7 @@
     return body;
   }
   const post = (path, data) => api(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(data) });
-  function el(tag, cls, text, parent) {
-    const n = document.createElement(tag);
-    if (cls) n.className = cls;
-    if (text != null) n.textContent = text;
-    if (parent) parent.appendChild(n);
-    return n;
-  }
+  const el = MC.el;  // a new element (class, text, parent), from gl.js
   const num = (id) => { const v = $(id).value.trim(); return v === "" ? null : Number(v); };
 
   // --- records (viewer JSON of a structure), decoded once ---------------------------------------

@@ -112,13 +112,7 @@
     tip.style.left = left + "px"; tip.style.top = Math.min(y + 16, r.height - tip.offsetHeight - 6) + "px";
   }
 
-  function el(tag, cls, text, parent) {
-    const n = document.createElement(tag);
-    if (cls) n.className = cls;
-    if (text != null) n.textContent = text;
-    if (parent) parent.appendChild(n);
-    return n;
-  }
+  const el = MC.el;  // a new element (class, text, parent), from gl.js
 
   // --- y-slice --------------------------------------------------------------------------------
   function sliceLabel() { $("slice-label").textContent = st.sliceOn ? `y ≤ ${st.sliceY}` : ""; }

@@ -59,6 +59,15 @@ MC.bounds = function (rec, vox) {
 
 // The box to frame: the solid blocks, but never less than a quarter of the grid on an axis (so
 // that a few stray blocks of an early training sample are not blown up to fill the view).
+// A new element with an optional class, text and parent (both pages build their DOM with it).
+MC.el = function (tag, cls, text, parent) {
+  const n = document.createElement(tag);
+  if (cls) n.className = cls;
+  if (text != null) n.textContent = text;
+  if (parent) parent.appendChild(n);
+  return n;
+};
+
 MC.frame = function (rec, vox) {
   const b = MC.bounds(rec, vox), [X, Y, Z] = rec.size;
   if (!b) return null;
