@@ -195,6 +195,39 @@ def _check_lists(d: dict, cfg: ModelConfig, path: Path) -> tuple[list[str], list
     return vocab, labels
 
 
+def _as_float32(ema: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Weights stored at a lower precision (a packed, shipped model) come back as float32."""
+    return {k: v.float() if v.is_floating_point() and v.dtype != torch.float32 else v for k, v in ema.items()}
+
+
+PACK_DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32}
+
+
+def pack_checkpoint(src: str | os.PathLike, dst: str | os.PathLike, *, dtype: str = "float16",
+                    extra: dict | None = None) -> Checkpoint:
+    """Write the compact, shareable form of a checkpoint: EMA weights only, cast to ``dtype``.
+
+    The optimizer, the live (non-EMA) weights and the RNG states go, so the file cannot resume a
+    run, but it samples, evaluates and fine-tunes (``--init-from``) like the original; loading
+    casts the weights back to float32. ``extra`` is merged into the file's ``extra`` (provenance).
+    Returns the source checkpoint as loaded.
+
+    Raises:
+        CheckpointError: ``src`` is not a readable checkpoint.
+        ConfigError: ``dtype`` is not one of :data:`PACK_DTYPES`.
+        FileIOError: ``dst`` cannot be written.
+    """
+    if dtype not in PACK_DTYPES:
+        raise ConfigError(f"dtype must be one of {', '.join(PACK_DTYPES)}, got {dtype!r}")
+    ck = load_checkpoint(src)
+    cast = PACK_DTYPES[dtype]
+    ema = {k: v.to(cast) if v.is_floating_point() else v for k, v in ck.ema_state.items()}
+    save_checkpoint(dst, model_cfg=ck.model_cfg, diffusion_cfg=ck.diffusion_cfg, vocabulary=ck.vocabulary,
+                    label_names=ck.label_names, ema_state=ema, step=ck.step, train_state=None,
+                    extra={**(ck.extra or {}), "packed": {"dtype": dtype, "from_step": ck.step}, **(extra or {})})
+    return ck
+
+
 def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> Checkpoint:
     """Read and validate a checkpoint; never returns a partial one.
 
@@ -225,6 +258,7 @@ def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> Check
     if isinstance(ema, dict) and version < 4:
         ema = upgrade_parameter_names(ema)
     _check_weights(model_cfg, ema, path)
+    ema = _as_float32(ema)
     step = d.get("step")
     if not isinstance(step, int) or step < 0:
         raise CheckpointError(f"bad step {step!r}", path=path)
