@@ -358,6 +358,43 @@ def render_complete(d: dict) -> list[str]:
     return lines
 
 
+def render_shipped(d: dict) -> list[str]:
+    """A shipped model: its file, the packed file's fidelity, its raw evaluation and its style sheet."""
+    from mcgen.evaluate import format_table
+
+    f, m, fi, r = d["file"], d["model"], d["fidelity"], d["report"]
+    lines = [f"### `{d['name']}` (`{f['path']}`)", "", f"- machine: {machine_line(d['machine'])}",
+             f"- command: `{d['command']}`; date: {d['date']}; code: {git_line(d.get('git'))}; source: `{d['_file']}`",
+             f"- model: {m['parameters'] / 1e6:.2f}M parameters, head `{m['head']}`, {m['objective']}, "
+             f"{m['grid']}^3, {len(m['labels'])} labels, {m['vocabulary']} block states, step {m['step']}",
+             f"- file: {f['bytes'] / 1e6:.2f} MB float16, EMA weights only (the training checkpoint: "
+             f"{f['source_bytes'] / 1e6:.1f} MB); sha256 `{f['sha256']}`",
+             f"- float16 against float32, same seeds ({fi['samples']} samples, {fi['steps']} steps): "
+             f"{fi['voxels_equal']:.2%} of voxels equal, occupancy {fi['occupancy_equal']:.2%}, "
+             f"{fi['identical_samples']} samples identical; largest logit difference {fi['max_logit_diff']:.3g}",
+             f"- evaluation: `{d['eval_command']}` ({d.get('eval_wall_s')} s, sampling included)", "",
+             "Raw samples (`--cleanup none`), 256 over every label:", "", *_fence(format_table(r)), "",
+             f"Style sheet (raw samples, a few per label): ![{d['name']}]({d['sheet']})", ""]
+    return lines
+
+
+def render_curve(d: dict) -> list[str]:
+    """Quality against training minutes: one row per point, and the plot."""
+    lines = [f"### `{d['name']}`", "", f"- machine: {machine_line(d['machine'])}",
+             f"- command: `{d['command']}`; date: {d['date']}; code: {git_line(d.get('git'))}; source: `{d['_file']}`",
+             "- the points are checkpoints of **one** run (one cosine schedule), so the early ones were taken at a "
+             "higher learning rate than a run that stops there ends with", "",
+             "| CPU-minutes | step | plausible | FID ratio | hist TV ratio | unsupported | precision | empty | near copies |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for q in d["points"]:
+        lines.append(f"| {q['minutes']} | {q['step']} | {q['plausible']:.3f} | {q['fid_ratio']} | {q['hist_tv_ratio']} | "
+                     f"{q['unsupported']:.3f} | {q['precision']:.3f} | {q['empty']:.3f} | {q['near_copies']:.3f} |")
+    b = d["points"][0]["baseline"]
+    lines += ["", f"Baselines (real against real): plausible {b['plausible']:.3f}, FID {b['fid']:.3f}, "
+              f"hist TV {b['hist_tv']:.3f}.", "", f"![quality against compute]({d['plot']})", ""]
+    return lines
+
+
 def render(results: list[dict], argv: list[str]) -> str:
     """The whole document."""
     lines = ["# Benchmarks", "",
@@ -392,6 +429,17 @@ def render(results: list[dict], argv: list[str]) -> str:
                   *render_corpus_summary(corpus)]
         for d in corpus:
             lines += render_corpus(d)
+    curves = [d for d in results if d.get("kind") == "compute_curve"]
+    if curves:
+        lines += ["## Quality against training compute (`benchmarks/compute_curve.py`)", ""]
+        for d in curves:
+            lines += render_curve(d)
+    shipped = [d for d in results if d.get("kind") == "shipped_model"]
+    if shipped:
+        lines += ["## Shipped models (`benchmarks/ship_model.py`)", "",
+                  "The models in `mcgen/models/files/` (`mcgen models`), each scored raw as it ships (float16).", ""]
+        for d in shipped:
+            lines += render_shipped(d)
     done = [d for d in results if d.get("kind") == "complete_bench"]
     if done:
         lines += ["## Completion (`benchmarks/complete_bench.py`)", ""]

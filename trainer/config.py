@@ -46,6 +46,7 @@ class TrainConfig:
     head: str = "linear"
     head_width: int = 16  # full-resolution heads only
     head_blocks: int = 2
+    embed_dim: int | None = None  # channels per voxel of the block encoding; None: the fewest analog bits that hold the vocabulary
     objective: str = "masked"  # benchmarks/quality_study.py: best raw quality at the CPU demo budget
     mask_schedule: str = "cosine"
     mask_weighting: str = "flat"
@@ -137,7 +138,7 @@ def _check_ranges(cfg: TrainConfig) -> None:
         raise ConfigError(f"mask_structured must be in [0, 1], got {cfg.mask_structured}")
     if cfg.patch_size is not None and cfg.patch_size not in (2, 4, 8):
         raise ConfigError(f"patch_size must be 2, 4 or 8, got {cfg.patch_size}")
-    for name in ("hidden_size", "depth", "num_heads"):
+    for name in ("hidden_size", "depth", "num_heads", "embed_dim"):
         if getattr(cfg, name) is not None and getattr(cfg, name) < 1:
             raise ConfigError(f"{name} must be at least 1, got {getattr(cfg, name)}")
     if cfg.head_width < 1 or cfg.head_blocks < 0:

@@ -36,6 +36,7 @@ _ARCHITECTURE = {
     "head": ("--head", lambda ck: ck.model_cfg.head),
     "head_width": ("--head-width", lambda ck: ck.model_cfg.head_width),
     "head_blocks": ("--head-blocks", lambda ck: ck.model_cfg.head_blocks),
+    "embed_dim": ("--embed-dim", lambda ck: ck.model_cfg.embed_dim),
     "objective": ("--objective", lambda ck: objective_kind(ck.diffusion_cfg)),
     "mask_schedule": ("--mask-schedule", lambda ck: getattr(ck.diffusion_cfg, "schedule", None)),
     "mask_weighting": ("--mask-weighting", lambda ck: getattr(ck.diffusion_cfg, "weighting", None)),

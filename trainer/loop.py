@@ -120,7 +120,7 @@ class TrainRun:
         c = self.cfg
         return ModelConfig(preset=c.model_size, grid_size=self.data.grid_size, patch_size=c.patch_size,
                            hidden_size=c.hidden_size, depth=c.depth, num_heads=c.num_heads, head=c.head,
-                           head_width=c.head_width, head_blocks=c.head_blocks,
+                           head_width=c.head_width, head_blocks=c.head_blocks, embed_dim=c.embed_dim,
                            vocab_size=len(self.data.vocabulary), num_labels=len(self.data.label_names),
                            **self.objective.model_options())
 

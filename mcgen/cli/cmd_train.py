@@ -28,6 +28,9 @@ def train_cmd(
                              "voxel_occupancy (the full-resolution path decides only air or not). [linear]"),
     head_width: int = typer.Option(None, "--head-width", help="Channels per voxel of a voxel head. [16]"),
     head_blocks: int = typer.Option(None, "--head-blocks", help="Residual blocks of a voxel head. [2]"),
+    embed_dim: int = typer.Option(None, "--embed-dim", help="Channels per voxel of the block encoding (analog bits): "
+                                  "more than the vocabulary needs leaves room for the new blocks of a later "
+                                  "fine-tuning (10 bits hold 1,024 states). [the fewest that hold the vocabulary]"),
     objective: str = typer.Option(None, "--objective", help="masked (absorbing-state diffusion over block tokens) or gaussian (continuous diffusion over block embeddings); a resumed run keeps its checkpoint's. [masked]"),
     mask_schedule: str = typer.Option(None, "--mask-schedule", help="Masked objective: masking rate cosine or linear. [cosine]"),
     mask_weighting: str = typer.Option(None, "--mask-weighting", help="Masked objective: loss weight flat (mean over masked voxels), bounded or elbo. [flat]"),
@@ -70,7 +73,8 @@ def train_cmd(
 
     settings = dict(
         data=_s(data), out=_s(out_dir), model_size=model_size, patch_size=patch_size, hidden_size=hidden_size,
-        depth=depth, num_heads=num_heads, head=head, head_width=head_width, head_blocks=head_blocks, objective=objective,
+        depth=depth, num_heads=num_heads, head=head, head_width=head_width, head_blocks=head_blocks, embed_dim=embed_dim,
+        objective=objective,
         mask_schedule=mask_schedule, mask_weighting=mask_weighting, mask_structured=mask_structured, epochs=epochs,
         max_steps=max_steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr, lr_schedule=lr_schedule,
         warmup_steps=warmup_steps, ema_decay=ema_decay, label_dropout=label_dropout, sample_every=sample_every,
