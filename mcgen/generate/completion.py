@@ -135,7 +135,7 @@ def complete(
     given[:sx, :sy, :sz] = stand_ins(structure.palette, ck.vocabulary)[structure.blocks.astype(np.int64)]
     todo = np.broadcast_to(np.where(free, -1, given), (num_samples, *shape)).copy()
     labels = run.labels(0, num_samples)
-    blocks, windows = fill_windows(run, ck.build_model(run.device), todo, labels=labels, overlap=overlap,
+    blocks, windows = fill_windows(run, ck.eval_model(run.device), todo, labels=labels, overlap=overlap,
                                    progress=progress)
     # output palette: the input's states first (so given blocks keep their exact state), then the vocabulary's
     own = set(structure.palette)

@@ -53,7 +53,7 @@ def generate(
         raise ConfigError(f"unknown clean-up {clean!r}; choose one of {', '.join(CLEANUPS)}")
     run = prepare_sampling(checkpoint, settings)
     ck, seed = run.ck, run.settings.seed
-    model = ck.build_model(run.device)
+    model = ck.eval_model(run.device)
     meta = {**run.meta(), "seed": seed, "label": run.settings.label}
     grids: list[VoxelGrid] = []
     for first in range(0, num_samples, batch_size):

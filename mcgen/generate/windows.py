@@ -131,7 +131,7 @@ def generate_large(
     window_starts(g + 1, g, overlap)  # checks the overlap before any sampling
     labels = run.labels(0, num_samples)
     todo = np.full((num_samples, *size), -1, dtype=np.int64)  # vocabulary ids, -1 = not generated yet
-    out, windows = fill_windows(run, ck.build_model(run.device), todo, labels=labels, overlap=overlap,
+    out, windows = fill_windows(run, ck.eval_model(run.device), todo, labels=labels, overlap=overlap,
                                 progress=progress)
     base = {**run.meta(), "seed": run.settings.seed, "size": list(size), "windows": windows, "overlap": overlap}
     return [VoxelGrid(out[i], ck.vocabulary, {**base, "label": run.label_name(labels, i)}).compact()

@@ -136,12 +136,22 @@ class Checkpoint:
     mcgen_version: str = ""
     extra: dict | None = None
     path: str = field(default="")
+    _models: dict[str, DiT3D] = field(default_factory=dict, repr=False, compare=False)
 
     def build_model(self, device: torch.device | str = "cpu") -> DiT3D:
-        """The EMA model on ``device``, in eval mode."""
+        """A new EMA model on ``device``, in eval mode (yours to change or train)."""
         model = build_model(self.model_cfg)
         model.load_state_dict(self.ema_state, strict=True)
         return model.to(device).eval()
+
+    def eval_model(self, device: torch.device | str = "cpu") -> DiT3D:
+        """The EMA model on ``device`` for sampling, built once per device and kept with this
+        checkpoint: sampling again from one loaded checkpoint (the studio, a demo row of styles)
+        does not build it again. Never train or change it; :meth:`build_model` gives a copy of your own."""
+        key = str(torch.device(device))
+        if key not in self._models:
+            self._models[key] = self.build_model(device)
+        return self._models[key]
 
     def objective(self) -> Objective:
         """The objective this model was trained with (training loss and samplers)."""

@@ -21,26 +21,17 @@ CLEANUPS = ("floating", "largest", "none")
 
 
 def _lib() -> dict[str, Any]:
-    """The library's generation functions: ``mcgen.generate`` with its ``SampleSettings`` (the
-    ``mcgen.ml`` layout), else the older flat modules with keyword settings (``settings`` None)."""
-    try:
-        from mcgen.generate import SampleSettings, complete, generate, prepare_sampling  # noqa: PLC0415
-        from mcgen.ml.checkpoint import load_checkpoint  # noqa: PLC0415
-    except ImportError as new_layout:
-        try:
-            from mcgen.checkpoint import load_checkpoint  # noqa: PLC0415
-            from mcgen.complete import complete  # noqa: PLC0415
-            from mcgen.generate import generate, prepare_sampling  # noqa: PLC0415
-        except ImportError:
-            raise new_layout from None  # the layout this checkout has: its error is the one to see
-        SampleSettings = None  # noqa: N806 - the old layout took the settings as keywords
+    """The library's generation functions (imported on first use: torch stays out of the server's start)."""
+    from mcgen.generate import SampleSettings, complete, generate, prepare_sampling  # noqa: PLC0415
+    from mcgen.ml.checkpoint import load_checkpoint  # noqa: PLC0415
+
     return {"generate": generate, "complete": complete, "prepare_sampling": prepare_sampling,
             "load_checkpoint": load_checkpoint, "settings": SampleSettings}
 
 
 def _sampling(lib: dict[str, Any], **settings: Any) -> dict[str, Any]:
     """The keyword arguments that pass sampling ``settings`` to the library's functions."""
-    return {"settings": lib["settings"](**settings)} if lib["settings"] is not None else settings
+    return {"settings": lib["settings"](**settings)}
 
 
 @dataclass(frozen=True)
@@ -104,12 +95,8 @@ def model_info(path: Path) -> ModelInfo:
 
 def _read_info(path: Path) -> ModelInfo:
     lib = _lib()
-    if lib["settings"] is not None:
-        run = lib["prepare_sampling"](load(path), lib["settings"](device="cpu"))
-        sampler, steps = run.settings.sampler, run.settings.num_steps
-    else:
-        run = lib["prepare_sampling"](load(path), device="cpu")
-        sampler, steps = run.sampler, run.num_steps
+    run = lib["prepare_sampling"](load(path), lib["settings"](device="cpu"))
+    sampler, steps = run.settings.sampler, run.settings.num_steps
     obj = run.objective
     return ModelInfo(tuple(run.ck.label_names), int(run.ck.model_cfg.grid_size), str(obj.kind),
                      tuple(obj.samplers), str(sampler), int(steps), int(run.ck.step))

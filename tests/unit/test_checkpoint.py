@@ -192,3 +192,56 @@ def test_cli_reports_a_bad_checkpoint_in_one_line(tmp_path: Path) -> None:
     assert r.returncode == 3
     assert r.stderr.strip().count("\n") == 0 and r.stderr.startswith("mcgen: error: ")
     assert "Traceback" not in r.stderr and not (tmp_path / "out").exists()
+
+
+def test_pack_keeps_only_ema_weights_in_float16_and_loads_back_as_float32(tmp_path: Path) -> None:
+    from mcgen.ml.checkpoint import pack_checkpoint
+
+    src, dst = tmp_path / "ck.pt", tmp_path / "packed.pt"
+    train = {"optimizer": {"moments": [torch.ones(1000)]}, "model": build_model(CFG).state_dict()}
+    state = _save(src, train_state=train, extra={"note": "x"})
+    pack_checkpoint(src, dst, extra={"trained_on": "test"})
+    raw = torch.load(dst, weights_only=True)
+    assert raw["train"] is None and all(v.dtype == torch.float16 for v in raw["ema"].values() if v.is_floating_point())
+    assert dst.stat().st_size < 0.4 * src.stat().st_size
+    ck = load_checkpoint(dst)
+    assert ck.step == 42 and ck.label_names == ["house", "tower"] and ck.train_state is None
+    assert ck.extra["note"] == "x" and ck.extra["trained_on"] == "test" and ck.extra["packed"]["dtype"] == "float16"
+    assert all(v.dtype == torch.float32 for v in ck.ema_state.values() if v.is_floating_point())
+    for k, v in ck.build_model().state_dict().items():  # float16 rounding, nothing more
+        assert torch.allclose(v, state[k], rtol=1e-3, atol=1e-4), k
+
+
+def test_pack_refuses_a_bad_dtype_and_the_cli_an_existing_output(tmp_path: Path, capsys) -> None:
+    from mcgen.cli import run
+    from mcgen.errors import ConfigError
+    from mcgen.ml.checkpoint import pack_checkpoint
+
+    src, dst = tmp_path / "ck.pt", tmp_path / "packed.pt"
+    _save(src)
+    with pytest.raises(ConfigError, match="dtype must be one of"):
+        pack_checkpoint(src, dst, dtype="int8")
+    assert not dst.exists()
+    assert run(["models", "pack", str(src), str(dst)]) == 0
+    assert f"{dst}  sha256 " in capsys.readouterr().out
+    before = dst.read_bytes()
+    assert run(["models", "pack", str(src), str(dst)]) == 4
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("mcgen: error: ") and "already exists" in err and "\n" not in err
+    assert dst.read_bytes() == before
+    assert run(["models", "pack", str(src), str(dst), "--force", "--dtype", "float32"]) == 0
+    assert load_checkpoint(dst).ema_state  # rewritten, float32 this time
+    assert torch.load(dst, weights_only=True)["extra"]["packed"]["dtype"] == "float32"
+
+
+def test_a_loaded_checkpoint_builds_its_sampling_model_once_and_samples_as_a_fresh_load(tmp_path: Path) -> None:
+    from mcgen.generate import SampleSettings, generate
+    from tests.model_helpers import random_checkpoint
+
+    path = random_checkpoint(tmp_path / "ck.pt", objective="masked", air_bias=2.0)
+    ck = load_checkpoint(path)
+    assert ck.eval_model() is ck.eval_model() and ck.build_model() is not ck.eval_model()
+    for seed in (0, 1):  # the kept model gives what a fresh load gives, call after call
+        s = SampleSettings(seed=seed, label="all", num_steps=3, device="cpu")
+        again, fresh = generate(ck, 2, s, clean="none"), generate(path, 2, s, clean="none")
+        assert [g.blocks.tolist() for g in again] == [g.blocks.tolist() for g in fresh]
