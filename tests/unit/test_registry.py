@@ -148,6 +148,40 @@ def test_every_installed_model_matches_its_sha256_and_loads(name):
     assert (ck.model_cfg.grid_size, tuple(ck.label_names), ck.objective().kind) == (row.grid, row.labels, row.objective)
 
 
+SHIPPED_SAMPLES = Path(__file__).resolve().parents[1] / "data" / "shipped_samples.json"
+
+
+def shipped_sample_digest(name: str) -> str:
+    """sha256 of two raw samples of shipped model ``name`` (seed 0, 2 sampler steps, every label in turn)."""
+    import hashlib
+
+    grids = generate(registry.current().path(name), 2, SampleSettings(seed=0, label="all", num_steps=2, device="cpu"),
+                     clean="none")
+    h = hashlib.sha256()
+    for g in grids:
+        h.update(np.ascontiguousarray(g.blocks, dtype=np.int64).tobytes())
+        h.update("|".join(g.palette).encode())
+    return h.hexdigest()
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_installed_model_samples_deterministically_for_a_seed(name):
+    """Twice the same, and the same as when the file was added (``tests/data/shipped_samples.json``)."""
+    first = shipped_sample_digest(name)
+    assert shipped_sample_digest(name) == first
+    assert json.loads(SHIPPED_SAMPLES.read_text())[name] == first
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_installed_models_figures_are_the_measured_ones(name):
+    """The row's quality figures and sha256 are those ``benchmarks/ship_model.py`` wrote, not typed anew."""
+    doc = json.loads((Path(__file__).resolve().parents[2] / "benchmarks" / "results" / f"shipped_{name}.json").read_text())
+    row = registry.current().get(name)
+    assert row.sha256 == doc["file"]["sha256"] and row.parameters == doc["model"]["parameters"]
+    for key, value in row.quality.items():
+        assert value == pytest.approx(doc["report"][key]["samples"], abs=5e-4), key
+
+
 def test_the_registry_imports_no_torch():
     code = "import sys, mcgen.models, mcgen.studio.folders; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], capture_output=True,
@@ -204,6 +238,17 @@ def test_complete_by_name(shipped, tmp_path):
     assert run(["complete", str(tmp_path / "half.json"), "-c", "toy", "--above", "3", "-o", str(out),
                 "--num-steps", "2", "--device", "cpu"]) == 0
     assert load_json(out).size == (16, 16, 16)
+
+
+def test_view_of_a_model_by_name_or_file_samples_every_label(shipped, tmp_path, capsys):
+    page = tmp_path / "v.html"
+    assert run(["view", "toy", "-o", str(page), "--per-label", "2"]) == 0
+    cap = capsys.readouterr()
+    assert "sampled 4 structure(s) from toy" in cap.err and "4 structure(s)" in cap.err.splitlines()[-1]
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "tower" in text and "house" in text
+    assert run(["view", str(shipped.root / "toy.pt"), "-o", str(page), "--per-label", "1"]) == 0
+    assert "sampled 2 structure(s)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv", [
