@@ -395,6 +395,23 @@ def render_curve(d: dict) -> list[str]:
     return lines
 
 
+def render_finetune(d: dict) -> list[str]:
+    """Fine-tuning a shipped model against training from scratch, equal steps."""
+    lines = [f"### `{d['base']}` on the held-out series of `{d['style']}` ({d['builds']} builds)", "",
+             f"- machine: {machine_line(d['machine'])}",
+             f"- command: `{d['command']}`; date: {d['date']}; code: {git_line(d.get('git'))}; source: `{d['_file']}`",
+             "", "| run | training | plausible | FID (baseline) | hist TV | precision | near copies |",
+             "|---|---|---|---|---|---|---|"]
+    for name, r in d["runs"].items():
+        lines.append(f"| {name} | {round(r['train_seconds'] or 0)} s, `{r['train_command']}` | {r['plausible']:.3f} | "
+                     f"{r['fid']:.3f} ({r['baseline']['fid']:.3f}) | {r['hist_tv']:.3f} | {r['precision']:.3f} | "
+                     f"{r['near_copies']:.3f} |")
+    met = "met" if d["target"]["pass"] else "**missed**"
+    lines += ["", f"FID of the fine-tuned run over the scratch run's: {d['fid_ratio_finetuned_to_scratch']} "
+              f"(target: {d['target']['rule']}: {met}).", ""]
+    return lines
+
+
 def render(results: list[dict], argv: list[str]) -> str:
     """The whole document."""
     lines = ["# Benchmarks", "",
@@ -440,6 +457,11 @@ def render(results: list[dict], argv: list[str]) -> str:
                   "The models in `mcgen/models/files/` (`mcgen models`), each scored raw as it ships (float16).", ""]
         for d in shipped:
             lines += render_shipped(d)
+    tuned = [d for d in results if d.get("kind") == "finetune_bench"]
+    if tuned:
+        lines += ["## Fine-tuning a shipped model (`benchmarks/finetune_bench.py`)", ""]
+        for d in tuned:
+            lines += render_finetune(d)
     done = [d for d in results if d.get("kind") == "complete_bench"]
     if done:
         lines += ["## Completion (`benchmarks/complete_bench.py`)", ""]

@@ -36,15 +36,19 @@ class Recipe:
     objective: str = "gaussian"
     patch_size: int | None = None  # None: the preset's
     sampler: str | None = None  # None: the objective's default
+    head: str = "linear"  # the output head (ModelConfig.head)
     cleanup: str = "none"  # the samples are the model's raw output; `build` keeps its default clean-up
 
 
-# CPU: the tiny model at patch 4 under the masked objective, 1750 steps of batch 32 (about 4 minutes
-# on a quiet 2-core box), sampled raw with the confidence sampler, 25 steps, no guidance. Chosen by
-# benchmarks/quality_study.py (equal training time per variant, 256 raw samples each, BENCHMARKS.md):
-# masked patch 4 FID 14.6 / precision 0.15 against Gaussian patch 4 22.3 / 0.004 (25 steps, baseline
-# 1.9); patch 2 and a deeper model were worse in that time; guidance 1.5 and 2 were worse than none.
-CPU_RECIPE = Recipe("tiny", 200, 1750, 32, 2e-3, 100, 20, 25, 0.99, 1.0, objective="masked", sampler="confidence")
+# CPU: the tiny model at patch 4 under the masked objective with the full-resolution occupancy head
+# (voxel_occupancy, 16 channels), 850 steps of batch 32 (about 5 minutes on a quiet 2-core box), sampled
+# raw with the remask sampler, 25 steps, no guidance. Chosen by benchmarks/quality_study.py (equal
+# training time per variant, 256 raw samples each, BENCHMARKS.md): masked patch 4 beat Gaussian (FID
+# 14.6 against 22.3, baseline 1.9); at equal compute the occupancy head's samples are one grounded piece
+# 3.7-4.6x as often as the linear head's (plausible 0.39 / 0.41 against 0.105 / 0.090 over two seeds;
+# FID 23.7 / 33.5 against 22.9 / 17.9), and the remask sampler raised it further (0.496, FID 22.0).
+CPU_RECIPE = Recipe("tiny", 200, 850, 32, 2e-3, 100, 20, 25, 0.99, 1.0, objective="masked", sampler="remask",
+                    head="voxel_occupancy")
 # GPU: the DiT-S preset under the Gaussian objective (5000 steps at batch 32 took about 4 minutes on an
 # H200 and gave clearly recognisable buildings); the GPU half of the study has not run yet.
 GPU_RECIPE = Recipe("small", 1000, 5000, 32, 1e-4, 250, 40, 50, 0.999, 1.5, objective="gaussian")
@@ -110,6 +114,7 @@ def demo_cmd(
     grids, t["sample"] = _sample(ckpt, gen, r, seed, device)
     t["export"] = _export(grids, out_dir / "schematics")
     t["world"] = _build(ckpt, world_path, out_dir / "build", r, seed, count)
+    t["shipped"] = _build_shipped(world_path, out_dir / "build_minecolonies", seed)
     t["pictures"] = _step("6/6 pictures and the 3-D viewer", ["view", str(runs), "-o", str(out_dir / "view.html")],
                           _view, runs, out_dir / "view.html")[1]
     _copy_pictures(out_dir, runs, gen)
@@ -134,11 +139,12 @@ def _train(ds: Path, runs: Path, r: Recipe, steps: int, seed: int, device: str) 
     from mcgen.cli.cmd_train import train_run  # noqa: PLC0415 - the one door to the trainer
 
     settings = {"data": str(ds), "out": str(runs), "model_size": r.model_size, "max_steps": steps,
-                "objective": r.objective, "patch_size": r.patch_size, "batch_size": r.batch_size, "lr": r.lr,
+                "objective": r.objective, "patch_size": r.patch_size, "head": r.head, "batch_size": r.batch_size, "lr": r.lr,
                 "ema_decay": r.ema_decay, "sample_every": max(1, steps // 8), "samples_per_step": 4,
                 "ckpt_every": steps, "seed": seed, "device": device}
     argv = ["train", "--data", str(ds), "--out", str(runs), "--model-size", r.model_size, "--max-steps", str(steps),
             "--objective", r.objective, *(["--patch-size", str(r.patch_size)] if r.patch_size else []),
+            *(["--head", r.head] if r.head != "linear" else []),
             "--batch-size", str(r.batch_size), "--lr", str(r.lr), "--ema-decay", str(r.ema_decay),
             "--sample-every", str(settings["sample_every"]), "--samples-per-step", "4", "--ckpt-every", str(steps),
             "--seed", str(seed), "--device", device]
@@ -209,6 +215,44 @@ def _build(ckpt: Path, world: Path, folder: Path, r: Recipe, seed: int, count: i
     return seconds + more
 
 
+# The shipped MineColonies model builds one building per style of this list beside the demo's own.
+SHIPPED_MODEL = "minecolonies"
+SHIPPED_STYLES = ("nordic", "medievaloak", "sandstone", "pagoda", "caledonia", "fortress")
+
+
+def _build_shipped(world: Path, folder: Path, seed: int) -> float:
+    """A row of buildings from the shipped ``minecolonies`` model, one per style, next to the demo's."""
+    from mcgen.cli.cmd_world import print_report, write_build_files  # noqa: PLC0415
+    from mcgen.generate import generate  # noqa: PLC0415
+    from mcgen.models import current  # noqa: PLC0415
+    from mcgen.world import place_buildings  # noqa: PLC0415
+
+    reg = current()
+    if reg.get(SHIPPED_MODEL) is None or reg.status(SHIPPED_MODEL) != "ok":
+        say(f"(the shipped model {SHIPPED_MODEL!r} is not installed: its row of buildings is left out)")
+        return 0.0
+    styles = [s for s in SHIPPED_STYLES if s in reg.get(SHIPPED_MODEL).labels]
+    argv = ["build", "--checkpoint", SHIPPED_MODEL, "--into", str(world), "--label", styles[0], "--count", "1",
+            "--seed", str(seed), "--out", str(folder)]
+    say(f"    and a row from the shipped model, one building per style ({', '.join(styles)}): the command "
+        f"below for each")
+
+    def build():
+        from mcgen.generate import SampleSettings  # noqa: PLC0415
+        from mcgen.ml.checkpoint import load_checkpoint  # noqa: PLC0415
+
+        ck = load_checkpoint(reg.path(SHIPPED_MODEL))
+        grids = [g for style in styles for g in generate(ck, 1, SampleSettings(seed=seed, label=style, device="auto"))]
+        return grids, place_buildings(world, grids, names=[f"{SHIPPED_MODEL}_{s}" for s in styles],
+                                      reason=f"build {len(grids)} from the shipped {SHIPPED_MODEL} model")
+
+    (grids, report), seconds = _step("    build (shipped model)", argv, build)
+    print_report(report, verb="built")
+    write_build_files(folder, grids, report, {"checkpoint": SHIPPED_MODEL, "seed": seed, "labels": styles,
+                                              "sampler": grids[0].meta.get("sampler"), "cleanup": "floating"})
+    return seconds
+
+
 def _view(runs: Path, page: Path) -> None:
     from mcgen.view import write_view  # noqa: PLC0415
 
@@ -233,6 +277,9 @@ def _summary(out_dir: Path, world_path: Path, t: dict[str, float]) -> None:
     out(f"schematics       : {out_dir / 'schematics'}/*.schem   (WorldEdit: //schem load, //paste)")
     out(f"world            : {world_path}   (copy it into your Minecraft saves folder; /tp commands in {out_dir / 'build'}/build.json)")
     out(f"checkpoint       : {out_dir / 'outputs' / 'checkpoints' / 'latest.pt'}   (mcgen sample / mcgen build)")
+    if t.get("shipped"):
+        out(f"shipped model    : a row of {SHIPPED_MODEL} buildings beside the demo's own in {world_path}   "
+            f"(mcgen build --checkpoint {SHIPPED_MODEL} --label nordic --into WORLD)")
 
 
 def register(app: typer.Typer) -> None:

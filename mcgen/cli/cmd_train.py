@@ -25,7 +25,7 @@ def train_cmd(
     num_heads: int = typer.Option(None, "--heads", help="Attention heads. [preset's]"),
     head: str = typer.Option(None, "--head", help="Output head: linear (one layer per patch), voxel (plus a "
                              "full-resolution path: 3x3x3 stem, residual voxel blocks, per-voxel logits) or "
-                             "voxel_occupancy (the full-resolution path decides only air or not). [linear]"),
+                             "voxel_occupancy (the full-resolution path decides only air or not). [voxel_occupancy]"),
     head_width: int = typer.Option(None, "--head-width", help="Channels per voxel of a voxel head. [16]"),
     head_blocks: int = typer.Option(None, "--head-blocks", help="Residual blocks of a voxel head. [2]"),
     embed_dim: int = typer.Option(None, "--embed-dim", help="Channels per voxel of the block encoding (analog bits): "
