@@ -62,7 +62,7 @@ def test_completion_and_large_builds_are_bit_identical(golden, kind) -> None:
 
 
 @pytest.mark.parametrize("kind", ["masked", "gaussian"])
-def test_training_loss_and_gradients_are_bit_identical(golden, kind) -> None:
+def test_training_loss_and_gradients_match_to_float32_rounding(golden, kind) -> None:
     ck = load_checkpoint(GOLDEN / f"{kind}.pt")
     model = ck.build_model("cpu").train()
     g = torch.Generator().manual_seed(3)
@@ -71,6 +71,10 @@ def test_training_loss_and_gradients_are_bit_identical(golden, kind) -> None:
     labels = torch.tensor([0, 1, 2, 0])
     loss = ck.objective().loss(model, blocks, labels, generator=torch.Generator().manual_seed(11))
     loss.backward()
-    assert loss.item() == float(golden[f"{kind}_loss"])
-    np.testing.assert_array_equal(model.head.linear.weight.grad[:8, :8].numpy(), golden[f"{kind}_grad_head"])
-    np.testing.assert_array_equal(model.patch_embed.weight.grad[:8, :8].numpy(), golden[f"{kind}_grad_embed"])
+    # Float32 sums are ordered by the CPU's matmul kernels: the golden loss and gradients agree bit
+    # for bit on the machine that made them, and to float32 rounding on other CPUs (loss 1.5e-7
+    # relative, gradients 1e-9 absolute on an AMD EPYC box), so they are compared to that rounding,
+    # not bits; every sampled block above stays exact.
+    assert loss.item() == pytest.approx(float(golden[f"{kind}_loss"]), rel=1e-6)
+    for name, grad in (("head", model.head.linear.weight.grad), ("embed", model.patch_embed.weight.grad)):
+        np.testing.assert_allclose(grad[:8, :8].numpy(), golden[f"{kind}_grad_{name}"], rtol=1e-4, atol=1e-8)
