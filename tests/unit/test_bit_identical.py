@@ -73,8 +73,9 @@ def test_training_loss_and_gradients_match_to_float32_rounding(golden, kind) -> 
     loss.backward()
     # Float32 sums are ordered by the CPU's matmul kernels: the golden loss and gradients agree bit
     # for bit on the machine that made them, and to float32 rounding on other CPUs (loss 1.5e-7
-    # relative, gradients 1e-9 absolute on an AMD EPYC box), so they are compared to that rounding,
+    # relative, gradients up to 1e-5 of their largest entry on an AMD EPYC box), so they are compared to that rounding,
     # not bits; every sampled block above stays exact.
     assert loss.item() == pytest.approx(float(golden[f"{kind}_loss"]), rel=1e-6)
     for name, grad in (("head", model.head.linear.weight.grad), ("embed", model.patch_embed.weight.grad)):
-        np.testing.assert_allclose(grad[:8, :8].numpy(), golden[f"{kind}_grad_{name}"], rtol=1e-4, atol=1e-8)
+        want = golden[f"{kind}_grad_{name}"]
+        np.testing.assert_allclose(grad[:8, :8].numpy(), want, rtol=1e-4, atol=1e-4 * float(np.abs(want).max()))
