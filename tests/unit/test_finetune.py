@@ -133,7 +133,7 @@ def test_a_resumed_fine_tuning_run_continues_on_its_own_lists(source, castles, t
 
 @pytest.mark.parametrize("change, message", [
     ({"hidden_size": 64}, "drop --hidden 64 (the checkpoint has 32)"),
-    ({"head": "voxel"}, "drop --head voxel (the checkpoint has linear)"),
+    ({"head": "voxel"}, "drop --head voxel (the checkpoint has voxel_occupancy)"),
 ])
 def test_settings_that_would_change_the_architecture_are_refused(source, castles, tmp_path, change, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
