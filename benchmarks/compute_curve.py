@@ -18,20 +18,17 @@ BENCHMARKS.md by ``make_benchmarks_md.py``.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import re
 import shlex
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from machine import describe_machine, git_state  # noqa: E402
+from machine import describe_machine, git_state, run_logged, utc_now, write_result  # noqa: E402
 
 MCGEN = [sys.executable, "-m", "mcgen"]
 KEEP = ("plausible", "unsupported", "hist_tv", "fid", "precision", "recall", "empty", "near_copies")
@@ -111,12 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [*MCGEN, "evaluate", "--checkpoint", str(cks[step]), "--reference", str(a.reference), "--num-samples",
                str(a.num_samples), "--cleanup", "none", "--device", "cpu", "--json", str(report_path),
                "--steps", str(a.steps)]
-        print("$ " + shlex.join(cmd), flush=True)
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, cwd=ROOT)
+        wall = run_logged(cmd)
         r = json.loads(report_path.read_text())
         point = {"minutes_asked": minutes, "step": step, "minutes": round(seconds_at(step, times) / 60, 1),
-                 "eval_wall_s": round(time.perf_counter() - t, 1), "eval_command": shlex.join(cmd[2:]),
+                 "eval_wall_s": wall, "eval_command": shlex.join(cmd[2:]),
                  **{k: r[k]["samples"] for k in KEEP if k in r}, "baseline": {k: r[k]["baseline"] for k in KEEP if k in r}}
         point["fid_ratio"] = round(point["fid"] / point["baseline"]["fid"], 2)
         point["hist_tv_ratio"] = round(point["hist_tv"] / point["baseline"]["hist_tv"], 2)
@@ -125,10 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     pic = ROOT / "docs" / f"curve_{a.name}.png"
     plot(doc["points"], pic, f"{a.name}: quality against CPU-minutes of training (one run)")
     doc["plot"] = f"docs/{pic.name}"
-    doc["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    out = ROOT / "benchmarks" / "results" / f"curve_{a.name}.json"
-    out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+    doc["date"] = utc_now()
+    write_result(doc, f"curve_{a.name}")
     return 0
 
 

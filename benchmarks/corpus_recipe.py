@@ -27,29 +27,19 @@ the evaluation report and the issue's targets; ``make_benchmarks_md.py`` renders
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import shlex
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from machine import describe_machine, git_state  # noqa: E402
+from machine import describe_machine, git_state, run_logged, utc_now, write_result  # noqa: E402
 
 MCGEN = [sys.executable, "-m", "mcgen"]
 SHEET_STYLES = ("nordic", "medievaloak", "sandstone", "pagoda", "caledonia", "fortress")
-
-
-def _run(cmd: list[str]) -> float:
-    print("$ " + shlex.join(cmd), flush=True)
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, cwd=ROOT)
-    return round(time.perf_counter() - t, 1)
 
 
 def import_summary(imp: dict) -> dict:
@@ -153,28 +143,26 @@ def main(argv: list[str] | None = None) -> int:
                  "import_command": shlex.join(import_cmd[2:]), "train_command": shlex.join(train_cmd[2:]),
                  "eval_command": shlex.join(eval_cmd[2:])}
     if not a.skip_import:
-        doc["import_wall_s"] = _run(import_cmd)
+        doc["import_wall_s"] = run_logged(import_cmd)
     imp = json.loads((data / "report.json").read_text())
     doc["import"] = import_summary(imp)
     if not a.skip_train:
-        doc["train_wall_s"] = _run(train_cmd)
+        doc["train_wall_s"] = run_logged(train_cmd)
     recs = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines() if x.strip()]
     steps = [r for r in recs if "loss" in r]
     doc["training"] = {"steps": steps[-1]["step"] if steps else None, "seconds": steps[-1].get("time") if steps else None,
                        "final_loss": steps[-1]["loss"] if steps else None,
                        "samples_per_s": round(sum(r["samples_per_s"] for r in steps) / len(steps), 1) if steps else None}
-    doc["eval_wall_s"] = _run(eval_cmd)
+    doc["eval_wall_s"] = run_logged(eval_cmd)
     report = json.loads(report_path.read_text())
     doc["report"] = report
     doc["targets"] = targets(report, a.device)
     pic = ROOT / "docs" / f"corpus_{a.name}.png"
     doc["sheet_styles"] = sheet(data, samples, pic)
     doc["sheet"] = f"docs/{pic.name}" if doc["sheet_styles"] else None
-    doc["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    out = ROOT / "benchmarks" / "results" / f"corpus_{a.name}.json"
-    out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    doc["date"] = utc_now()
     print(json.dumps(doc["targets"], indent=1))
-    print(f"wrote {out}")
+    write_result(doc, f"corpus_{a.name}")
     return 0
 
 

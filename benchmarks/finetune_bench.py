@@ -17,29 +17,19 @@ The JSON is ``benchmarks/results/finetune_<style>.json``.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import shlex
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from machine import describe_machine, git_state  # noqa: E402
+from machine import describe_machine, git_state, run_logged, utc_now, write_result  # noqa: E402
 
 MCGEN = [sys.executable, "-m", "mcgen"]
 KEEP = ("plausible", "unsupported", "hist_tv", "fid", "precision", "recall", "empty", "near_copies")
-
-
-def _run(cmd: list[str]) -> float:
-    print("$ " + shlex.join(cmd), flush=True)
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, cwd=ROOT)
-    return round(time.perf_counter() - t, 1)
 
 
 def user_builds(source: Path, style: str, out: Path) -> int:
@@ -93,12 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     for name, extra in runs.items():
         out = a.work / name
         cmd = [*MCGEN, "train", "--out", str(out), *common, *extra]
-        wall = _run(cmd)
+        wall = run_logged(cmd)
         report_path = a.work / f"{name}_eval.json"
         ev = [*MCGEN, "evaluate", "--checkpoint", str(out / "checkpoints" / "latest.pt"), "--reference", str(data),
               "--num-samples", str(a.num_samples), "--label", a.style, "--cleanup", "none", "--device", "cpu",
               "--json", str(report_path)]
-        ev_wall = _run(ev)
+        ev_wall = run_logged(ev)
         recs = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines() if x.strip()]
         steps = [r for r in recs if "loss" in r]
         r = json.loads(report_path.read_text())
@@ -110,12 +100,10 @@ def main(argv: list[str] | None = None) -> int:
     f, s = doc["runs"]["finetuned"]["fid"], doc["runs"]["scratch"]["fid"]
     doc["fid_ratio_finetuned_to_scratch"] = round(f / s, 3)
     doc["target"] = {"rule": "finetuned FID <= 0.5 x scratch FID", "pass": f <= 0.5 * s}
-    doc["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    out = ROOT / "benchmarks" / "results" / f"finetune_{a.style}.json"
-    out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    doc["date"] = utc_now()
     print(json.dumps({k: {m: v[m] for m in ("fid", "plausible", "near_copies", "train_seconds")}
                       for k, v in doc["runs"].items()}), doc["target"])
-    print(f"wrote {out}")
+    write_result(doc, f"finetune_{a.style}")
     return 0
 
 

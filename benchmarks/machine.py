@@ -1,10 +1,19 @@
-"""One description of the machine a benchmark figure came from (shared by the benchmark scripts)."""
+"""What the benchmark scripts share: the machine and the commit a figure came from, running a
+logged command, and writing a result file into ``benchmarks/results/``."""
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import platform
+import shlex
+import subprocess
+import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
 
 
 def _cpu_model() -> str:
@@ -45,14 +54,11 @@ def describe_machine() -> dict:
 
 def git_state() -> dict:
     """The commit the figures came from and whether the working tree had uncommitted changes."""
-    import subprocess
-
-    root = Path(__file__).resolve().parents[1]
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=root, timeout=20).stdout.strip()
+                                cwd=ROOT, timeout=20).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, cwd=root, timeout=20).stdout.strip()
+                               text=True, cwd=ROOT, timeout=20).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
     return {"commit": commit or None, "dirty": bool(dirty)}
@@ -70,3 +76,24 @@ def machine_line(m: dict) -> str:
     gpu = f", GPU {m['gpu']}" if m.get("gpu") else ", no GPU"
     mem = f", {m['memory_gib']} GiB RAM" if m.get("memory_gib") else ""
     return f"{m.get('cpu')} ({m.get('cores')} cores{mem}){gpu}; {m.get('os')}; Python {m.get('python')}, torch {m.get('torch')}"
+
+
+def utc_now() -> str:
+    """The date line of a result file: ``2026-12-02 03:06 UTC``."""
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def run_logged(cmd: list[str]) -> float:
+    """Print ``$ cmd``, run it in the repository root (a failure raises), return its wall seconds."""
+    print("$ " + shlex.join(cmd), flush=True)
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    return round(time.perf_counter() - t, 1)
+
+
+def write_result(doc: dict, name: str) -> Path:
+    """``doc`` as ``benchmarks/results/NAME.json`` (what ``make_benchmarks_md.py`` renders); says where."""
+    out = RESULTS / f"{name}.json"
+    out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {out}")
+    return out

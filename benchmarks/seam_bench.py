@@ -20,8 +20,6 @@ are no seam of that method is its own control: how often builds end at an arbitr
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import sys
 import time
 from pathlib import Path
@@ -32,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from machine import describe_machine, git_state  # noqa: E402
+from machine import describe_machine, git_state, utc_now, write_result  # noqa: E402
 
 CUT = 0.5
 
@@ -112,10 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     doc = {"kind": "seam_bench", "tag": a.tag, "checkpoint": str(a.checkpoint), "size": a.size, "num_samples": n,
            "grid": g, "cut_threshold": CUT, "rows": rows, "machine": describe_machine(), "git": git_state(),
            "command": " ".join(["python benchmarks/seam_bench.py", *(argv if argv is not None else sys.argv[1:])]),
-           "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-    out = ROOT / "benchmarks" / "results" / f"seam_bench_{a.tag}.json"
-    out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+           "date": utc_now()}
+    write_result(doc, f"seam_bench_{a.tag}")
     return 0
 
 

@@ -24,10 +24,8 @@ sha256, the fidelity figures and the evaluation report; ``make_benchmarks_md.py`
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import shlex
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,17 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from machine import describe_machine, git_state  # noqa: E402
+from machine import describe_machine, git_state, run_logged, utc_now, write_result  # noqa: E402
 
 MCGEN = [sys.executable, "-m", "mcgen"]
 FILES = ROOT / "mcgen" / "models" / "files"
-
-
-def _run(cmd: list[str]) -> float:
-    print("$ " + shlex.join(cmd), flush=True)
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, cwd=ROOT)
-    return round(time.perf_counter() - t, 1)
 
 
 def fidelity(source: Path, packed: Path, n: int, steps: int, seed: int = 0) -> dict:
@@ -116,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     packed = FILES / f"{a.name}.pt"
     doc: dict = {"kind": "shipped_model", "name": a.name, "machine": describe_machine(), "git": git_state(),
                  "command": " ".join(["python benchmarks/ship_model.py", *(argv if argv is not None else sys.argv[1:])])}
-    doc["pack_wall_s"] = _run([*MCGEN, "models", "pack", str(a.checkpoint), str(packed), "--force"])
+    doc["pack_wall_s"] = run_logged([*MCGEN, "models", "pack", str(a.checkpoint), str(packed), "--force"])
     ck = load_checkpoint(packed)
     doc["file"] = {"path": str(packed.relative_to(ROOT)), "bytes": packed.stat().st_size, "sha256": file_sha256(packed),
                    "source_bytes": a.checkpoint.stat().st_size}
@@ -133,18 +124,17 @@ def main(argv: list[str] | None = None) -> int:
                 "--json", str(report_path), "--steps", str(a.steps)]
     doc["eval_command"] = shlex.join(eval_cmd[2:])
     if not a.skip_eval:
-        doc["eval_wall_s"] = _run(eval_cmd)
+        doc["eval_wall_s"] = run_logged(eval_cmd)
     doc["report"] = json.loads(report_path.read_text())
     pic = ROOT / "docs" / "models" / f"{a.name}.png"
     style_sheet(samples, pic, ck.label_names)
     doc["sheet"] = f"docs/models/{pic.name}"
-    doc["date"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    out = ROOT / "benchmarks" / "results" / f"shipped_{a.name}.json"
-    out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    doc["date"] = utc_now()
+    out = write_result(doc, f"shipped_{a.name}")
     r = doc["report"]
     print(json.dumps({k: r[k]["samples"] for k in ("plausible", "unsupported", "hist_tv", "fid", "empty",
                                                    "near_copies", "precision") if k in r}))
-    print(f"wrote {out}; file {doc['file']}")
+    print(f"file {doc['file']}")
     return 0
 
 
