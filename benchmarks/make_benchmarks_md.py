@@ -412,6 +412,17 @@ def render_finetune(d: dict) -> list[str]:
     return lines
 
 
+# result kind -> its section's heading lines and the renderer of one result (in document order)
+SECTIONS = (
+    ("compute_curve", ["## Quality against training compute (`benchmarks/compute_curve.py`)", ""], render_curve),
+    ("shipped_model", ["## Shipped models (`benchmarks/ship_model.py`)", "",
+                       "The models in `mcgen/models/files/` (`mcgen models`), each scored raw as it ships (float16).", ""],
+     render_shipped),
+    ("finetune_bench", ["## Fine-tuning a shipped model (`benchmarks/finetune_bench.py`)", ""], render_finetune),
+    ("complete_bench", ["## Completion (`benchmarks/complete_bench.py`)", ""], render_complete),
+)
+
+
 def render(results: list[dict], argv: list[str]) -> str:
     """The whole document."""
     lines = ["# Benchmarks", "",
@@ -446,27 +457,12 @@ def render(results: list[dict], argv: list[str]) -> str:
                   *render_corpus_summary(corpus)]
         for d in corpus:
             lines += render_corpus(d)
-    curves = [d for d in results if d.get("kind") == "compute_curve"]
-    if curves:
-        lines += ["## Quality against training compute (`benchmarks/compute_curve.py`)", ""]
-        for d in curves:
-            lines += render_curve(d)
-    shipped = [d for d in results if d.get("kind") == "shipped_model"]
-    if shipped:
-        lines += ["## Shipped models (`benchmarks/ship_model.py`)", "",
-                  "The models in `mcgen/models/files/` (`mcgen models`), each scored raw as it ships (float16).", ""]
-        for d in shipped:
-            lines += render_shipped(d)
-    tuned = [d for d in results if d.get("kind") == "finetune_bench"]
-    if tuned:
-        lines += ["## Fine-tuning a shipped model (`benchmarks/finetune_bench.py`)", ""]
-        for d in tuned:
-            lines += render_finetune(d)
-    done = [d for d in results if d.get("kind") == "complete_bench"]
-    if done:
-        lines += ["## Completion (`benchmarks/complete_bench.py`)", ""]
-        for d in done:
-            lines += render_complete(d)
+    for kind, heading, render_one in SECTIONS:
+        found = [d for d in results if d.get("kind") == kind]
+        if found:
+            lines += heading
+            for d in found:
+                lines += render_one(d)
     for d in [d for d in results if d.get("kind") == "seam_bench"]:
         lines += render_seams(d)
     lines += ["## Evaluation feature nets", "", *render_feature_net(), "## Speed benchmarks", ""]
