@@ -29,11 +29,6 @@ def _lib() -> dict[str, Any]:
             "load_checkpoint": load_checkpoint, "settings": SampleSettings}
 
 
-def _sampling(lib: dict[str, Any], **settings: Any) -> dict[str, Any]:
-    """The keyword arguments that pass sampling ``settings`` to the library's functions."""
-    return {"settings": lib["settings"](**settings)}
-
-
 @dataclass(frozen=True)
 class ModelInfo:
     """What a checkpoint offers the studio's forms.
@@ -208,9 +203,9 @@ def generate(path: Path, *, count: int, seed: int, label: str | None, num_steps:
     labels = _labels(info, label, count)
 
     def make(i: int) -> VoxelGrid:
-        sampling = _sampling(lib, seed=seed + i, label=labels[i], num_steps=num_steps, sampler=sampler,
-                             temperature=temperature, guidance=guidance, device="auto")
-        return lib["generate"](ck, 1, clean=cleanup, **sampling)[0]
+        settings = lib["settings"](seed=seed + i, label=labels[i], num_steps=num_steps, sampler=sampler,
+                                   temperature=temperature, guidance=guidance, device="auto")
+        return lib["generate"](ck, 1, settings, clean=cleanup)[0]
 
     yield from _one_by_one(count, info, num_steps, progress, stop, make, "build")
 
@@ -235,10 +230,10 @@ def complete(path: Path, structure: VoxelGrid, *, above: int | None, region: tup
     box = tuple(int(v) for v in region) if region is not None else None
 
     def make(i: int) -> VoxelGrid:
-        sampling = _sampling(lib, seed=seed + i, label=labels[i], num_steps=num_steps, sampler=sampler,
-                             temperature=temperature, device="auto")
+        settings = lib["settings"](seed=seed + i, label=labels[i], num_steps=num_steps, sampler=sampler,
+                                   temperature=temperature, device="auto")
         return lib["complete"](ck, structure, region=box, above=above, fill_air=fill_air, num_samples=1,
-                               **sampling)[0]
+                               settings=settings)[0]
 
     yield from _one_by_one(count, info, num_steps, progress, stop, make, "alternative")
 
@@ -252,5 +247,5 @@ def generate_batch(path: Path, *, count: int, seed: int, num_steps: int | None,
         CheckpointError, ConfigError: from the library.
     """
     lib = _lib()
-    sampling = _sampling(lib, seed=seed, num_steps=num_steps, device="auto")
-    return lib["generate"](load(path), count, clean=cleanup, **sampling)
+    settings = lib["settings"](seed=seed, num_steps=num_steps, device="auto")
+    return lib["generate"](load(path), count, settings, clean=cleanup)
