@@ -107,6 +107,32 @@ def base_name(state: str) -> str:
     return state.split("[", 1)[0]
 
 
+# --- renamed blocks -----------------------------------------------------------------------
+# Blocks whose id the game changed, properties kept: (old id, new id, first DataVersion of the
+# new id). A state is written in the spelling of the game version it goes to.
+RENAMED_IDS: tuple[tuple[str, str, int], ...] = (
+    ("minecraft:grass", "minecraft:short_grass", 3698),  # 1.20.3
+    ("minecraft:chain", "minecraft:iron_chain", 4554),  # 1.21.9
+)
+
+
+@lru_cache(maxsize=65536)
+def spelled_for(state: str, data_version: int) -> str:
+    """``state`` as the game at ``data_version`` names it: a renamed block's old or new id.
+
+    ``minecraft:grass`` becomes ``minecraft:short_grass`` from 1.20.3 on, and back before it;
+    every other state is returned unchanged.
+    """
+    name = base_name(state)
+    rest = state[len(name):]
+    for old, new, since in RENAMED_IDS:
+        if name == old and data_version >= since:
+            return new + rest
+        if name == new and data_version < since:
+            return old + rest
+    return state
+
+
 # --- up-preserving symmetries -------------------------------------------------------------
 # Minecraft axes: +x east, +z south, +y up. A quarter turn clockwise seen from above maps
 # north -> east -> south -> west -> north, i.e. (x, z) -> (-z, x).

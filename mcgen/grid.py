@@ -17,6 +17,7 @@ import io
 import json
 import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,9 +148,21 @@ class VoxelGrid:
             # (x, z) -> (Z-1-z, x): new[x', y, z'] = old[z', y, Z-1-x']
             b = b.transpose(2, 1, 0)[::-1]  # (Z, Y, X)
         palette = [transform_state(s, quarter_turns, mirror) for s in self.palette]
+        return self._merged(np.ascontiguousarray(b), palette)
+
+    def mapped(self, fn: Callable[[str], str]) -> VoxelGrid:
+        """The same voxels with every palette state passed through ``fn`` (states made equal merge).
+
+        Returns ``self`` when ``fn`` changes nothing.
+        """
+        palette = [fn(s) for s in self.palette]
+        return self if palette == self.palette else self._merged(self.blocks, palette)
+
+    def _merged(self, blocks: np.ndarray, palette: list[str]) -> VoxelGrid:
+        """A grid of ``blocks`` indexing ``palette``, whose repeated states become one entry."""
         merged: dict[str, int] = {}
         lut = np.array([merged.setdefault(s, len(merged)) for s in palette], dtype=np.int64)
-        return VoxelGrid(lut[np.ascontiguousarray(b)], list(merged), dict(self.meta))
+        return VoxelGrid(lut[blocks], list(merged), dict(self.meta))
 
     # --- JSON -------------------------------------------------------------------------------
     def to_json_dict(self) -> dict[str, Any]:

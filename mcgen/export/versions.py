@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from mcgen.blocks import parse_state
+from mcgen.blocks import RENAMED_IDS, parse_state, spelled_for
 from mcgen.errors import ExportError
+from mcgen.grid import VoxelGrid
 
 DATA_VERSIONS: dict[str, int] = {
     "1.16": 2566, "1.16.1": 2567, "1.16.2": 2578, "1.16.3": 2580, "1.16.4": 2584, "1.16.5": 2586,
@@ -48,8 +49,7 @@ _INTRODUCED: list[tuple[re.Pattern[str], int]] = [(re.compile(p), dv) for p, dv 
 ]]
 # Blocks that were renamed away: (pattern, last DataVersion that had the old name).
 _REMOVED: list[tuple[re.Pattern[str], int]] = [
-    (re.compile(r"^grass$"), 3697),
-    (re.compile(r"^chain$"), 4553),
+    (re.compile(rf"^{re.escape(old.partition(':')[2])}$"), since - 1) for old, _, since in RENAMED_IDS
 ]
 # (pattern on the block id, property, first DataVersion that has the property).
 _PROPERTY_SINCE: list[tuple[re.Pattern[str], str, int]] = [
@@ -98,6 +98,11 @@ def missing_in_version(state: str, dv: int) -> str | None:
         if pat.search(bid) and prop in props and dv < since:
             return f"{name} has no '{prop}' property before {version_name(since)}"
     return None
+
+
+def spelled_for_version(grid: VoxelGrid, dv: int) -> VoxelGrid:
+    """``grid`` with each renamed block in the spelling of DataVersion ``dv`` (grass <-> short_grass)."""
+    return grid.mapped(lambda s: spelled_for(s, dv))
 
 
 def check_states(states: list[str], dv: int) -> None:

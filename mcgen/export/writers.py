@@ -36,6 +36,7 @@ def encode(grid: VoxelGrid, fmt: str, *, mc_version: str | None = None, include_
     """The file bytes of ``grid`` in ``fmt`` (see :data:`mcgen.export.FORMATS`).
 
     ``mc_version`` picks the DataVersion of the Java formats; every used block state is
+    written in that version's spelling (``minecraft:grass`` is ``short_grass`` from 1.20.3 on) and
     checked against it first. ``include_air=False`` leaves air out (structure void) in
     ``nbt`` and ``mcstructure``. ``anchor`` sets the Sponge paste offset (see
     :mod:`mcgen.export.sponge`).
@@ -51,6 +52,7 @@ def encode(grid: VoxelGrid, fmt: str, *, mc_version: str | None = None, include_
     dv = versions.data_version(mc_version)
     if fmt == "mcstructure":
         return mcstructure.encode_mcstructure(grid, include_air=include_air)
+    grid = versions.spelled_for_version(grid, dv)
     versions.check_states(compact_for_write(grid)[1], dv)
     if fmt in ("schem", "schem3"):
         return sponge.encode_schem(grid, data_version=dv, version=3 if fmt == "schem3" else 2, anchor=anchor,

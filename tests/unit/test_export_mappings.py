@@ -6,6 +6,7 @@ import pytest
 
 from mcgen.errors import ExportError
 from mcgen.export import bedrock, mcedit, versions
+from mcgen.export.readers import read_bytes
 from mcgen.export.writers import encode
 from mcgen.grid import VoxelGrid
 from mcgen.vocab import DEFAULT_VOCAB
@@ -52,6 +53,26 @@ def test_version_check_lists_every_missing_state_before_writing():
     with pytest.raises(ExportError) as err:
         encode(grid, "nbt", mc_version="1.18.2")
     assert "2 block state(s)" in str(err.value) and "cherry_planks" in str(err.value) and "mud_bricks" in str(err.value)
+
+
+@pytest.mark.parametrize("version,want,gone", [("1.21.4", "minecraft:short_grass", "minecraft:grass"),
+                                               ("1.20.2", "minecraft:grass", "minecraft:short_grass")])
+def test_a_renamed_block_is_written_in_the_target_versions_spelling(version, want, gone):
+    """grass (pre-1.20.3 vocabularies) becomes short_grass in a 1.21 file and back in a 1.20.2 one."""
+    grid = VoxelGrid.from_states([[["minecraft:grass", "minecraft:stone", "minecraft:short_grass"]]])
+    for fmt in ("schem", "nbt", "litematic"):
+        back = read_bytes(encode(grid, fmt, mc_version=version))
+        states = set(back.palette)
+        assert want in states and gone not in states and "minecraft:stone" in states, (fmt, states)
+        assert back.count() == 3  # grass and short_grass merged into one state, nothing lost
+
+
+def test_spelling_leaves_other_states_and_the_same_version_alone():
+    grid = VoxelGrid.from_states([[["minecraft:short_grass", "minecraft:oak_planks"]]])
+    assert versions.spelled_for_version(grid, versions.data_version("1.21.4")) is grid
+    chain = VoxelGrid.from_states([[["minecraft:chain[axis=y,waterlogged=false]"]]])
+    assert versions.spelled_for_version(chain, versions.data_version("1.21.11")).palette[1] == \
+        "minecraft:iron_chain[axis=y,waterlogged=false]"
 
 
 def test_every_vocabulary_state_has_a_bedrock_mapping_that_inverts():
