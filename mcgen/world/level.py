@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mcgen.blocks import spelled_for
 from mcgen.errors import WorldError
 from mcgen.grid import VoxelGrid
 from mcgen.world.blockinfo import is_ground
@@ -53,19 +54,28 @@ class Translator:
     def __init__(self, level) -> None:
         self.level = level
         self.version = level.translation_manager.get_version("java", level.level_wrapper.version)
+        dv = level.level_wrapper.version  # a Java level's DataVersion
+        self.data_version = dv if isinstance(dv, int) else None
         self._cache: dict[str, tuple[int, object, bool]] = {}
         self._ground: list[bool] = []
 
     def lookup(self, state: str) -> tuple[int, object, bool]:
-        """``(palette index, universal block entity or None, known)`` for a block state."""
+        """``(palette index, universal block entity or None, known)`` for a block state.
+
+        A renamed block is looked up in the world version's spelling (grass <-> short_grass), then
+        in the one given, when amulet's tables for that version do not know the new name yet.
+        """
         hit = self._cache.get(state)
         if hit is None:
             from amulet.api.block import Block  # noqa: PLC0415
 
-            block, entity, _ = self.version.block.to_universal(Block.from_string_blockstate(state))
-            known = block.namespace == "universal_minecraft"
-            if not known:
-                block, entity = self.version.block.to_universal(Block.from_string_blockstate("minecraft:air"))[:2]
+            spelled = state if self.data_version is None else spelled_for(state, self.data_version)
+            for name in dict.fromkeys((spelled, state, "minecraft:air")):  # the spelling amulet knows, else air
+                block, entity, _ = self.version.block.to_universal(Block.from_string_blockstate(name))
+                known = block.namespace == "universal_minecraft"
+                if known:
+                    break
+            known = name != "minecraft:air" or state == "minecraft:air"
             hit = (self.level.block_palette.get_add_block(block), entity, known)
             self._cache[state] = hit
         return hit

@@ -150,3 +150,22 @@ def test_build_near_the_spawn_compound(current, tmp_path):
     for g, b in zip(grids, report.boxes):
         assert (reader.box(*b.min, *g.size) == np.array(g.palette, dtype=object)[g.blocks]).all()
     assert world_info(world)["spawn_dimension"] == "minecraft:overworld"
+
+
+@pytest.mark.world
+@pytest.mark.parametrize("version,want", [("1.21.11", "minecraft:short_grass"), ("1.20.2", "minecraft:grass")])
+def test_paste_writes_grass_in_the_worlds_own_spelling(current, version, want, tmp_path, monkeypatch, capsys):
+    """A vocabulary from before 1.20.3 says minecraft:grass; a 1.21.11 save gets short_grass, not air."""
+    from mcgen.grid import VoxelGrid
+
+    world = shutil.copytree(current, tmp_path / "w") if version == "1.21.11" else \
+        new_world(tmp_path / "w", mc_version=version, seed=3)
+    monkeypatch.chdir(tmp_path)
+    grid = VoxelGrid.from_states([[["minecraft:stone"], ["minecraft:grass"]],  # [x][y][z]: grass on stone
+                                  [["minecraft:stone"], ["minecraft:short_grass"]]])
+    save_json(grid, tmp_path / "g.json")
+    assert run(["paste", "g.json", "--into", str(world), "--at", "3", "-60", "-9"]) == 0
+    assert "unknown" not in capsys.readouterr().out.lower()
+    reader = RegionReader(world)
+    assert [reader.block(3 + x, -59, -9) for x in range(2)] == [want, want]
+    assert reader.block(3, -60, -9) == "minecraft:stone"
