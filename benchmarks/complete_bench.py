@@ -37,7 +37,6 @@ renders them; ``docs/complete_<tag>.png`` shows examples (truth, input, each met
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import sys
 import time
@@ -49,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from machine import describe_machine, git_state  # noqa: E402
+from machine import describe_machine, git_state, utc_now, write_result  # noqa: E402
 
 MASKS = ("top_third", "quadrant", "random_box")
 AIR = "minecraft:air"
@@ -250,10 +249,8 @@ def main(argv: list[str] | None = None) -> int:
            "train": str(a.train), "heldout": str(a.heldout), "models": models, "resample": resample, "seed": a.seed,
            "machine": describe_machine(), "git": git_state(),
            "command": " ".join(["python benchmarks/complete_bench.py", *(argv if argv is not None else sys.argv[1:])]),
-           "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), **results}
-    out = ROOT / "benchmarks" / "results" / f"complete_bench_{a.tag}.json"
-    out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {out}")
+           "date": utc_now(), **results}
+    write_result(doc, f"complete_bench_{a.tag}")
     return 0
 
 

@@ -15,19 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-
-def _run(cmd: list[str]) -> float:
-    print("$ " + shlex.join(cmd), flush=True)
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, cwd=ROOT)
-    return round(time.perf_counter() - t, 1)
+from machine import run_logged as _run  # noqa: E402
 
 
 def _probe_rate(train_cmd: list[str], out: Path, steps: int) -> float:

@@ -57,13 +57,16 @@ def view(
 
 
 def _model_path(path: Path) -> Path | None:
-    """The checkpoint ``path`` names (a ``.pt`` file, or a shipped model's name), else ``None``."""
-    from mcgen.models import current  # noqa: PLC0415 - no torch
+    """The checkpoint ``path`` names (a ``.pt`` file, or a shipped model's name), else ``None``.
+
+    Unlike ``--checkpoint``, an existing folder of a shipped model's name is viewed as the folder.
+    """
+    from mcgen.models.registry import resolve_checkpoint, shipped_name  # noqa: PLC0415 - no torch
 
     if path.is_file() and path.suffix == ".pt":
         return path
-    if not path.exists() and current().get(str(path)) is not None:
-        return current().path(str(path))
+    if not path.exists() and shipped_name(path) is not None:
+        return resolve_checkpoint(path)
     return None
 
 
