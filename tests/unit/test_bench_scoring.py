@@ -77,3 +77,10 @@ def test_seam_cut_rate_and_seam_planes() -> None:
     assert sb.plane_cut_rate(solid, 0, 16) == 0.0
     assert sb.plane_cut_rate(solid, 0, 30) is None
     assert sb.seams_of(48, 16, 0) == [16, 32] and sb.seams_of(48, 16, 8) == [16, 24, 32, 40]
+
+
+def test_sampling_options_parse_per_model_and_refuse_unknown_keys():
+    assert cb.sampling_options(["a=sampler:remask,temperature:0.5,steps:12", "b="]) == {
+        "a": {"sampler": "remask", "temperature": 0.5, "steps": 12}, "b": {}}
+    with pytest.raises(SystemExit, match="unknown key 'guide'"):
+        cb.sampling_options(["a=guide:2"])
