@@ -8,8 +8,8 @@ The "user's builds" are the held-out series of one style of the corpus import ``
 buildings the shipped model never saw; its training split held the style's other series, so the
 style itself is not new to it: this measures "my builds, in a style close to one it knows").
 They become a dataset of their own, and two runs train on it for the same number of steps, so the
-same time (one architecture, the base model's): ``mcgen train --init-from BASE`` and the same
-command from scratch. Each is scored raw, ``mcgen evaluate`` with 128 samples of that style,
+same time (one architecture, the base model's): ``mcgen train --init-from BASE`` (at each
+``--finetune-lr``) and the same command from scratch; the base model untrained is scored too. Each is scored raw, ``mcgen evaluate`` with 128 samples of that style,
 against those same builds (there are no others of them; near copies say how much is memorised).
 The JSON is ``benchmarks/results/finetune_<style>.json``.
 """
@@ -50,6 +50,23 @@ def user_builds(source: Path, style: str, out: Path) -> int:
     return len(grids)
 
 
+def score(a: argparse.Namespace, out: Path | None, checkpoint: str, data: Path) -> dict:
+    """``mcgen evaluate`` of one checkpoint on the user's builds (raw, the style's label) and its training log."""
+    name = out.name if out is not None else "base"
+    report_path = a.work / f"{name}_eval.json"
+    ev = [*MCGEN, "evaluate", "--checkpoint", checkpoint, "--reference", str(data), "--num-samples",
+          str(a.num_samples), "--label", a.style, "--cleanup", "none", "--device", "cpu", "--json", str(report_path)]
+    ev_wall = run_logged(ev)
+    recs = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines() if x.strip()] if out else []
+    steps = [r for r in recs if "loss" in r]
+    r = json.loads(report_path.read_text())
+    return {"train_command": None, "train_wall_s": None,
+            "train_seconds": steps[-1].get("time") if steps else None,
+            "final_loss": steps[-1]["loss"] if steps else None, "eval_command": shlex.join(ev[2:]),
+            "eval_wall_s": ev_wall, **{k: r[k]["samples"] for k in KEEP if k in r},
+            "baseline": {k: r[k]["baseline"] for k in KEEP if k in r}}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--base", default="minecolonies", help="shipped model name or checkpoint to fine-tune")
@@ -58,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--steps", type=int, default=177, help="training steps of each run (equal steps = equal time)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", default="2e-3", help="from scratch")
-    p.add_argument("--finetune-lr", default="5e-4")
+    p.add_argument("--finetune-lr", default="5e-4", help="one or more, comma-separated: a fine-tuned run each")
+    p.add_argument("--reuse", action="store_true",
+                   help="a run already in --work that the same command trained is scored, not trained again")
     p.add_argument("--num-samples", type=int, default=128)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--work", type=Path, default=Path("/tmp/finetune"))
@@ -78,27 +97,31 @@ def main(argv: list[str] | None = None) -> int:
               str(max(1, a.steps // 5)), "--seed", "0", "--device", "cpu", "--threads", str(a.threads), "-q"]
     scratch_arch = ["--model-size", cfg.preset, "--objective", base.objective().kind, "--patch-size", str(cfg.patch_size),
                     "--head", cfg.head, "--head-width", str(cfg.head_width), "--embed-dim", str(cfg.embed_dim)]
-    runs = {"finetuned": ["--init-from", a.base, "--lr", a.finetune_lr],
-            "scratch": [*scratch_arch, "--lr", a.lr]}
-    for name, extra in runs.items():
-        out = a.work / name
+    lrs = [x.strip() for x in a.finetune_lr.split(",") if x.strip()]
+    runs = {f"finetuned lr {lr}": ("finetuned" if i == 0 else f"finetuned_lr{lr}", ["--init-from", a.base, "--lr", lr])
+            for i, lr in enumerate(lrs)}
+    runs["scratch"] = ("scratch", [*scratch_arch, "--lr", a.lr])
+    doc["runs"]["base (no training)"] = score(a, None, str(resolve_checkpoint(a.base)), data)
+    for name, (folder, extra) in runs.items():
+        out = a.work / folder
         cmd = [*MCGEN, "train", "--out", str(out), *common, *extra]
-        wall = run_logged(cmd)
-        report_path = a.work / f"{name}_eval.json"
-        ev = [*MCGEN, "evaluate", "--checkpoint", str(out / "checkpoints" / "latest.pt"), "--reference", str(data),
-              "--num-samples", str(a.num_samples), "--label", a.style, "--cleanup", "none", "--device", "cpu",
-              "--json", str(report_path)]
-        ev_wall = run_logged(ev)
-        recs = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines() if x.strip()]
-        steps = [r for r in recs if "loss" in r]
-        r = json.loads(report_path.read_text())
-        doc["runs"][name] = {"train_command": shlex.join(cmd[2:]), "train_wall_s": wall,
-                             "train_seconds": steps[-1].get("time") if steps else None,
-                             "final_loss": steps[-1]["loss"] if steps else None, "eval_command": shlex.join(ev[2:]),
-                             "eval_wall_s": ev_wall, **{k: r[k]["samples"] for k in KEEP if k in r},
-                             "baseline": {k: r[k]["baseline"] for k in KEEP if k in r}}
-    f, s = doc["runs"]["finetuned"]["fid"], doc["runs"]["scratch"]["fid"]
+        stamp = out / "bench_command.txt"
+        if a.reuse and stamp.is_file() and stamp.read_text() == shlex.join(cmd[2:]) \
+                and (out / "checkpoints" / "latest.pt").is_file():
+            print(f"reusing {out} (trained by the same command)", flush=True)
+            wall = json.loads(stamp.with_suffix(".json").read_text())["train_wall_s"]
+        else:
+            wall = run_logged(cmd)
+            stamp.write_text(shlex.join(cmd[2:]))
+            stamp.with_suffix(".json").write_text(json.dumps({"train_wall_s": wall}))
+        doc["runs"][name] = score(a, out, str(out / "checkpoints" / "latest.pt"), data)
+        doc["runs"][name].update(train_command=shlex.join(cmd[2:]), train_wall_s=wall)
+    tuned = {k: v for k, v in doc["runs"].items() if k.startswith("finetuned")}
+    best = min(tuned, key=lambda k: tuned[k]["fid"])
+    f, s = tuned[best]["fid"], doc["runs"]["scratch"]["fid"]
+    doc["best_finetuned"] = best
     doc["fid_ratio_finetuned_to_scratch"] = round(f / s, 3)
+    doc["fid_ratio_base_to_scratch"] = round(doc["runs"]["base (no training)"]["fid"] / s, 3)
     doc["target"] = {"rule": "finetuned FID <= 0.5 x scratch FID", "pass": f <= 0.5 * s}
     doc["date"] = utc_now()
     print(json.dumps({k: {m: v[m] for m in ("fid", "plausible", "near_copies", "train_seconds")}

@@ -403,12 +403,16 @@ def render_finetune(d: dict) -> list[str]:
              "", "| run | training | plausible | FID (baseline) | hist TV | precision | near copies |",
              "|---|---|---|---|---|---|---|"]
     for name, r in d["runs"].items():
-        lines.append(f"| {name} | {round(r['train_seconds'] or 0)} s, `{r['train_command']}` | {r['plausible']:.3f} | "
+        trained = f"{round(r['train_seconds'] or 0)} s, `{r['train_command']}`" if r.get("train_command") else "none"
+        lines.append(f"| {name} | {trained} | {r['plausible']:.3f} | "
                      f"{r['fid']:.3f} ({r['baseline']['fid']:.3f}) | {r['hist_tv']:.3f} | {r['precision']:.3f} | "
                      f"{r['near_copies']:.3f} |")
     met = "met" if d["target"]["pass"] else "**missed**"
-    lines += ["", f"FID of the fine-tuned run over the scratch run's: {d['fid_ratio_finetuned_to_scratch']} "
-              f"(target: {d['target']['rule']}: {met}).", ""]
+    best = f" ({d['best_finetuned']}, the lowest)" if d.get("best_finetuned") else ""
+    lines += ["", f"FID of the fine-tuned run{best} over the scratch run's: {d['fid_ratio_finetuned_to_scratch']} "
+              f"(target: {d['target']['rule']}: {met})"
+              + (f"; the base model untrained: {d['fid_ratio_base_to_scratch']}." if "fid_ratio_base_to_scratch" in d
+                 else "."), ""]
     return lines
 
 
