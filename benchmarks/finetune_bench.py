@@ -85,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     from mcgen.ml.checkpoint import load_checkpoint
     from mcgen.models import resolve_checkpoint
 
-    base = load_checkpoint(resolve_checkpoint(a.base))
+    base_path = resolve_checkpoint(a.base)
+    base = load_checkpoint(base_path)
     cfg = base.model_cfg
     data = a.work / f"builds_{a.style}"
     doc: dict = {"kind": "finetune_bench", "style": a.style, "base": a.base, "machine": describe_machine(),
@@ -101,21 +102,21 @@ def main(argv: list[str] | None = None) -> int:
     runs = {f"finetuned lr {lr}": ("finetuned" if i == 0 else f"finetuned_lr{lr}", ["--init-from", a.base, "--lr", lr])
             for i, lr in enumerate(lrs)}
     runs["scratch"] = ("scratch", [*scratch_arch, "--lr", a.lr])
-    doc["runs"]["base (no training)"] = score(a, None, str(resolve_checkpoint(a.base)), data)
+    doc["runs"]["base (no training)"] = score(a, None, str(base_path), data)
     for name, (folder, extra) in runs.items():
         out = a.work / folder
         cmd = [*MCGEN, "train", "--out", str(out), *common, *extra]
-        stamp = out / "bench_command.txt"
-        if a.reuse and stamp.is_file() and stamp.read_text() == shlex.join(cmd[2:]) \
-                and (out / "checkpoints" / "latest.pt").is_file():
+        command = shlex.join(cmd[2:])
+        stamp = out / "bench_run.json"  # the command that trained this folder, and its wall time
+        done = json.loads(stamp.read_text()) if a.reuse and stamp.is_file() else {}
+        if done.get("command") == command and (out / "checkpoints" / "latest.pt").is_file():
             print(f"reusing {out} (trained by the same command)", flush=True)
-            wall = json.loads(stamp.with_suffix(".json").read_text())["train_wall_s"]
+            wall = done["train_wall_s"]
         else:
             wall = run_logged(cmd)
-            stamp.write_text(shlex.join(cmd[2:]))
-            stamp.with_suffix(".json").write_text(json.dumps({"train_wall_s": wall}))
+            stamp.write_text(json.dumps({"command": command, "train_wall_s": wall}))
         doc["runs"][name] = score(a, out, str(out / "checkpoints" / "latest.pt"), data)
-        doc["runs"][name].update(train_command=shlex.join(cmd[2:]), train_wall_s=wall)
+        doc["runs"][name].update(train_command=command, train_wall_s=wall)
     tuned = {k: v for k, v in doc["runs"].items() if k.startswith("finetuned")}
     best = min(tuned, key=lambda k: tuned[k]["fid"])
     f, s = tuned[best]["fid"], doc["runs"]["scratch"]["fid"]

@@ -70,12 +70,13 @@ class Translator:
             from amulet.api.block import Block  # noqa: PLC0415
 
             spelled = state if self.data_version is None else spelled_for(state, self.data_version)
-            for name in dict.fromkeys((spelled, state, "minecraft:air")):  # the spelling amulet knows, else air
+            for name in dict.fromkeys((spelled, state)):  # the first spelling amulet knows
                 block, entity, _ = self.version.block.to_universal(Block.from_string_blockstate(name))
                 known = block.namespace == "universal_minecraft"
                 if known:
                     break
-            known = name != "minecraft:air" or state == "minecraft:air"
+            else:
+                block, entity = self.version.block.to_universal(Block.from_string_blockstate("minecraft:air"))[:2]
             hit = (self.level.block_palette.get_add_block(block), entity, known)
             self._cache[state] = hit
         return hit
