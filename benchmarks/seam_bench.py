@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(a.threads)
     ck = load_checkpoint(a.checkpoint)
-    g = ck.model_cfg.grid_size
+    g = ck.grid_size
     n = 2 if a.quick else a.num_samples
     rows, shown = {}, []
     for name, overlap in (("overlapping", g // 2), ("naive tiling", 0)):

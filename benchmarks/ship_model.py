@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     ck = load_checkpoint(packed)
     doc["file"] = {"path": str(packed.relative_to(ROOT)), "bytes": packed.stat().st_size, "sha256": file_sha256(packed),
                    "source_bytes": a.checkpoint.stat().st_size}
-    doc["model"] = {"parameters": count_parameters(ck.build_model()), "step": ck.step, "grid": ck.model_cfg.grid_size,
+    doc["model"] = {"parameters": count_parameters(ck.build_model()), "step": ck.step, "grid": ck.grid_size,
                     "labels": ck.label_names, "objective": ck.objective().kind, "head": ck.model_cfg.head,
                     "vocabulary": len(ck.vocabulary)}
     t = time.perf_counter()

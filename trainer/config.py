@@ -74,6 +74,7 @@ class TrainConfig:
     log_every: int = 10
     resume: str | None = None
     init_from: str | None = None  # fine-tune: a checkpoint file or shipped model name (trainer/finetune.py)
+    tokenizer: str | None = None  # a latent model: the DiT generates this voxel tokenizer's codes (mcgen/ml/latent.py)
     seed: int = 0
     device: str = "auto"
     amp: str = "auto"

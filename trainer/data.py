@@ -92,7 +92,10 @@ def _load_one(path: Path, vocab: list[str], size: tuple[int, int, int]) -> tuple
     return idx.astype(np.int16), (str(label) if label is not None else None), grid.meta.get("split") == "held_out"
 
 
-def load_dataset(root: str | Path, workers: int = 0) -> TrainData:
+SPLITS = ("train", "held_out", "all")
+
+
+def load_dataset(root: str | Path, workers: int = 0, split: str = "train") -> TrainData:
     """Read every ``sample_*`` folder of a dataset into memory, in name order.
 
     Samples the dataset holds out (``"split": "held_out"`` in their meta, written by
@@ -102,6 +105,8 @@ def load_dataset(root: str | Path, workers: int = 0) -> TrainData:
     Args:
         root: dataset folder holding ``manifest.json``.
         workers: reader threads (0 = one per CPU up to 8).
+        split: ``train`` (the default: what training reads), ``held_out`` (only the held-out
+            samples; all of them when the dataset holds none out) or ``all``.
 
     Raises:
         ConfigError: not a dataset, empty, or grids that are not cubes.
@@ -120,11 +125,14 @@ def load_dataset(root: str | Path, workers: int = 0) -> TrainData:
     threads = workers or min(8, len(paths))
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         items = list(pool.map(lambda p: _load_one(p, vocab, size), paths))
+    if split not in SPLITS:
+        raise ConfigError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
     held_out = sum(h for _, _, h in items)
-    if held_out == len(items):
+    if held_out == len(items) and split == "train":
         raise ConfigError("every sample of this dataset is held out; nothing to train on", path=root)
-    blocks = torch.from_numpy(np.stack([b for b, _, h in items if not h]))  # (N, X, Y, Z)
-    raw_labels = [lab for _, lab, h in items if not h]
+    keep = {"train": lambda h: not h, "held_out": lambda h: h or not held_out, "all": lambda h: True}[split]
+    blocks = torch.from_numpy(np.stack([b for b, _, h in items if keep(h)]))  # (N, X, Y, Z)
+    raw_labels = [lab for _, lab, h in items if keep(h)]
     manifest_labels = manifest.get("labels") or {}
     names = sorted(set(manifest_labels) | {lab for lab in raw_labels if lab is not None})
     labels = None

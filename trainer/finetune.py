@@ -126,7 +126,13 @@ def fit_data(data: TrainData, init: InitFrom | None, resumed: Checkpoint | None)
     """
     if init is not None:
         ck = init.checkpoint
-        return remap(data, merge_names(ck.vocabulary, data.vocabulary), merge_names(ck.label_names, data.label_names))
+        vocab = merge_names(ck.vocabulary, data.vocabulary)
+        if ck.latent and vocab != ck.vocabulary:
+            raise CheckpointError(f"cannot fine-tune this latent model on this dataset: its tokenizer knows "
+                                  f"{len(ck.vocabulary)} block states and the dataset has {len(vocab) - len(ck.vocabulary)} "
+                                  f"others (e.g. {vocab[len(ck.vocabulary)]}); map them onto known ones with "
+                                  "`mcgen dataset import --vocab`", path=ck.path)
+        return remap(data, vocab, merge_names(ck.label_names, data.label_names))
     if not recorded(resumed):
         return data
     vocab = merge_names(resumed.vocabulary, data.vocabulary)
@@ -145,15 +151,17 @@ def model_config(init: InitFrom, data: TrainData) -> ModelConfig:
     Raises:
         CheckpointError: analog bits of its width cannot encode the merged vocabulary.
     """
-    return transfer_config(init.checkpoint.model_cfg, len(data.vocabulary), len(data.label_names),
-                           source=init.value)
+    ck = init.checkpoint
+    states = ck.model_cfg.vocab_size if ck.latent else len(data.vocabulary)  # a latent DiT's states are codes
+    return transfer_config(ck.model_cfg, states, len(data.label_names), source=init.value)
 
 
 def load_weights(model: torch.nn.Module, init: InitFrom, data: TrainData) -> None:
     """Put the checkpoint's EMA weights into the freshly built ``model`` (new rows keep its own)."""
     ck = init.checkpoint
     fresh = model.state_dict()
-    state = transfer_state(ck.ema_state, fresh, ck.model_cfg, model.cfg, row_sources(ck.vocabulary, data.vocabulary),
+    rows = list(range(ck.model_cfg.vocab_size)) if ck.latent else row_sources(ck.vocabulary, data.vocabulary)
+    state = transfer_state(ck.ema_state, fresh, ck.model_cfg, model.cfg, rows,
                            row_sources(ck.label_names, data.label_names))
     model.load_state_dict({k: v.to(fresh[k].device) for k, v in state.items()}, strict=True)
 

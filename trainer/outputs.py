@@ -46,6 +46,7 @@ class RunState(Protocol):
     elapsed_before: float
     total: int
     init_from: dict | None  # where a fine-tuning run started (trainer.finetune.InitFrom.record), else None
+    tokenizer: dict | None  # a latent model's tokenizer section (checkpoint), else None
 
     def epoch(self) -> int:
         """The epoch of the current step (0-based)."""
@@ -145,7 +146,8 @@ class Outputs:
                         vocabulary=run.data.vocabulary, label_names=run.data.label_names,
                         ema_state=run.ema.state_dict(), step=step, train_state=state,
                         extra={"trainer": {"epoch": run.epoch(), "samples_seen": run.samples_seen},
-                               **({"init_from": run.init_from} if run.init_from else {})})
+                               **({"init_from": run.init_from} if run.init_from else {})},
+                        tokenizer=run.tokenizer)
         publish_latest(path)
         prune(self.ckpt_dir, run.cfg.keep_last, protect=path)
         self.last_ckpt_step = step

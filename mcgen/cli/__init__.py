@@ -51,10 +51,10 @@ def _root(
 def _register() -> None:
     from mcgen.cli import (  # noqa: PLC0415 - registration order is the help order
         cmd_complete, cmd_dataset, cmd_demo, cmd_evaluate, cmd_export, cmd_materials, cmd_model, cmd_models, cmd_render,
-        cmd_studio, cmd_train, cmd_view, cmd_world,
+        cmd_studio, cmd_tokenizer, cmd_train, cmd_view, cmd_world,
     )
 
-    for mod in (cmd_demo, cmd_dataset, cmd_train, cmd_model, cmd_models, cmd_complete, cmd_render, cmd_view, cmd_export,
+    for mod in (cmd_demo, cmd_dataset, cmd_train, cmd_tokenizer, cmd_model, cmd_models, cmd_complete, cmd_render, cmd_view, cmd_export,
                 cmd_world, cmd_evaluate, cmd_materials, cmd_studio):
         mod.register(app)
 

@@ -100,7 +100,7 @@ def sample_cmd(
         f"with {sampler} x {num_steps} on {dev}")
     settings = SampleSettings(seed=seed, label=label, guidance=guidance, sampler=sampler, num_steps=num_steps,
                               temperature=temperature, device=dev)
-    g = ck.model_cfg.grid_size
+    g = ck.grid_size
     if size is not None and tuple(size) != (g, g, g):
         grids = sample_large(ck, tuple(size), num_samples, settings, overlap, clean)
     else:

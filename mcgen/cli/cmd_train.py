@@ -55,6 +55,9 @@ def train_cmd(
     init_from: str = typer.Option(None, "--init-from", help="Fine-tune: start a new run from this checkpoint's EMA "
                                   "weights (a file, or a shipped model's name: `mcgen models`); its architecture and "
                                   "objective are kept, the dataset's new block states and labels are added."),
+    tokenizer: str = typer.Option(None, "--tokenizer", help="A latent model: the DiT generates the codes of this "
+                                  "voxel tokenizer (`mcgen tokenizer train`), which the checkpoint then carries; "
+                                  "masked objective, one code per position (--head is ignored)."),
     seed: int = typer.Option(None, "--seed", help="Seed for weights, data order and noise. [0]"),
     device: str = typer.Option(None, "--device", help="auto, cpu, cuda or cuda:N. [auto]"),
     amp: str = typer.Option(None, "--amp", help="auto (bf16 on CUDA, fp32 on CPU), bf16, fp16 or fp32. [auto]"),
@@ -79,7 +82,7 @@ def train_cmd(
         max_steps=max_steps, batch_size=batch_size, grad_accum=grad_accum, lr=lr, lr_schedule=lr_schedule,
         warmup_steps=warmup_steps, ema_decay=ema_decay, label_dropout=label_dropout, sample_every=sample_every,
         samples_per_step=samples_per_step, sample_steps=sample_steps, ckpt_every=ckpt_every, keep_last=keep_last,
-        eval_every=eval_every, log_every=log_every, resume=resume, init_from=init_from, seed=seed, device=device,
+        eval_every=eval_every, log_every=log_every, resume=resume, init_from=init_from, tokenizer=tokenizer, seed=seed, device=device,
         amp=amp, workers=workers, threads=threads, augment=False if no_augment else None, compile=True if compile_ else None)
     try:
         summary = train_run(config, progress=not quiet, **settings)

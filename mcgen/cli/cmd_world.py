@@ -204,7 +204,7 @@ def _complete_around(checkpoint: tuple[str, Path], world: Path, origin: tuple[in
 
     shown, path = checkpoint
     ck = load_checkpoint(path)
-    box = grid_box(origin, ck.model_cfg.grid_size)
+    box = grid_box(origin, ck.grid_size)
     say(f"completing what stands in {box[:3]} .. {box[3:]} with {shown} ...")
     structure, grids = complete_box(ck, world, box, fill_air=True, settings=SampleSettings(**sampling))
     say(f"{structure.count()} block(s) stand there; the model added {grids[0].count() - structure.count()}")

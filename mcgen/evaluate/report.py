@@ -23,12 +23,13 @@ import numpy as np
 
 import mcgen
 from mcgen.errors import McgenError
+from mcgen.evaluate import local as L
 from mcgen.evaluate import metrics as M
 from mcgen.grid import VoxelGrid
 
 CONTRACT_KEYS = ("plausible", "connected", "unsupported", "hist_tv", "fill_w1", "height_w1", "fid", "kid",
                  "precision", "recall", "near_copies", "novelty_iou", "pairwise_iou")
-EXTRA_KEYS = ("grounded", "empty", "full", "shape_copies", "label_tv")
+EXTRA_KEYS = ("grounded", "empty", "full", "shape_copies", "label_tv", "same_block", "pattern_tv")
 FEATURE_KEYS = ("fid", "kid", "precision", "recall", "label_tv")
 KNN_K = 3
 
@@ -52,6 +53,8 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "shape_copies": ("lower", f"same shape (occupancy IoU >= {M.NEAR_COPY_IOU})"),
     "novelty_iou": ("lower", "mean best shape IoU with training (8 sym.)"),
     "pairwise_iou": ("lower", "mean IoU between samples"),
+    "same_block": ("real", "same-block share of touching solid voxels (near the baseline is best)"),
+    "pattern_tv": ("lower", "TV distance, 2x2x2 occupancy patterns (local shape)"),
 }
 
 
@@ -76,18 +79,22 @@ class _Side:
     counts: np.ndarray
     blocks: np.ndarray
     states: list[str]
+    pairs: np.ndarray  # (N, 2) same-block and all touching solid pairs (mcgen.evaluate.local)
+    patterns: np.ndarray  # (N, 256) 2x2x2 occupancy pattern counts
     feats: np.ndarray | None = None
     labels: np.ndarray | None = None
 
     @classmethod
     def of(cls, batch: M.GridBatch, feats: np.ndarray | None = None, labels: np.ndarray | None = None) -> _Side:
         return cls(M.plausibility(batch), M.fill_fraction(batch), M.heights(batch), M.block_counts(batch),
-                   batch.blocks, batch.states, feats, labels)
+                   batch.blocks, batch.states, L.neighbour_pairs(batch.blocks), L.pattern_counts(batch.solid),
+                   feats, labels)
 
     def take(self, idx: np.ndarray) -> _Side:
         pick = (lambda a: None if a is None else a[idx])  # noqa: E731
         return _Side({k: v[idx] for k, v in self.plaus.items()}, self.fill[idx], self.height[idx],
-                     self.counts[idx], self.blocks[idx], self.states, pick(self.feats), pick(self.labels))
+                     self.counts[idx], self.blocks[idx], self.states, self.pairs[idx], self.patterns[idx],
+                     pick(self.feats), pick(self.labels))
 
 
 class _Pair:
@@ -122,6 +129,10 @@ class _Pair:
             return M.wasserstein_1d(s.height[idx], r.height)
         if name == "pairwise_iou":
             return M.offdiag_mean(self.pair_iou, idx)
+        if name == "same_block":
+            return L.same_block_share(s.pairs[idx])
+        if name == "pattern_tv":
+            return M.hist_tv(s.patterns[idx], r.patterns)
         if name == "near_copies":
             return float(np.mean(self.copies[idx]))
         if name == "shape_copies":

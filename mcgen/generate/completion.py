@@ -121,7 +121,7 @@ def complete(
     if num_samples < 1:
         raise ConfigError(f"num_samples must be >= 1, got {num_samples}")
     ck = checkpoint if isinstance(checkpoint, Checkpoint) else load_checkpoint(checkpoint)
-    g = ck.model_cfg.grid_size
+    g = ck.grid_size
     shape = output_shape(g, structure.size)
     air = structure.blocks == 0
     if free is None:

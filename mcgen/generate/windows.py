@@ -63,7 +63,7 @@ def fill_windows(run: SamplingSetup, model: torch.nn.Module, todo: np.ndarray, *
     Returns:
         ``(blocks (N, X, Y, Z) int64 with no -1 left, windows sampled)``.
     """
-    g = run.ck.model_cfg.grid_size
+    g = run.ck.grid_size
     overlap = g // 2 if overlap is None else overlap
     out = todo.copy()
     n = out.shape[0]
@@ -126,7 +126,7 @@ def generate_large(
         raise ConfigError(f"num_samples must be >= 1, got {num_samples}")
     run = prepare_sampling(checkpoint, settings)
     ck = run.ck
-    g = ck.model_cfg.grid_size
+    g = ck.grid_size
     overlap = g // 2 if overlap is None else overlap
     window_starts(g + 1, g, overlap)  # checks the overlap before any sampling
     labels = run.labels(0, num_samples)

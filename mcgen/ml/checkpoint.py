@@ -7,7 +7,13 @@ Layout (a dict saved with ``torch.save``)::
      "vocabulary": ["minecraft:air", ...], "label_names": ["house", ...],
      "ema": {param name: tensor}, "step": int,
      "train": {...} | None,      # trainer-owned resume state (tensors / plain values)
-     "extra": {...} | None}
+     "extra": {...} | None,
+     "tokenizer": {"config": {...}, "weights": {...}, "sha256": str, ...} | None}   # latent models
+
+A **latent** checkpoint (format 5) carries the voxel tokenizer whose codes its DiT generates
+(:mod:`mcgen.ml.latent`): the DiT's ``model_config`` is then over the latent grid and the codes,
+``vocabulary`` stays the block states (the tokenizer's), and the tokenizer's weights are checked
+against their recorded sha256 on loading.
 
 ``diffusion_config`` holds the settings of the objective that ``objective`` names (``objective``
 is absent in format 1-2 checkpoints, which are all Gaussian). Parameter names are the raw module's
@@ -29,17 +35,20 @@ import torch
 import mcgen
 from mcgen.errors import CheckpointError, ConfigError
 from mcgen.fsutil import atomic_write_bytes
-from mcgen.ml.config import ModelConfig
+from mcgen.ml.config import ModelConfig, TokenizerConfig
+from mcgen.ml.latent import LatentObjective
 from mcgen.ml.heads import RENAMED_PARAMETERS
 from mcgen.ml.network import DiT3D, build_model
 from mcgen.ml.objectives import Objective, ObjectiveConfig, make_objective, objective_config, objective_kind
+from mcgen.ml.tokenizer import VoxelTokenizer, tokenizer_from_dict, weights_sha256
 
 FORMAT = "mcgen.checkpoint"
 # 2: the model config gained ``activation`` (format 1 checkpoints load with the tanh GELU they used)
 # 3: ``objective`` (gaussian / masked); the model config gained ``mask_token``
 # 4: the output head is a module of its own (``final_linear.*`` -> ``head.linear.*``); the model
 #    config gained ``head``
-FORMAT_VERSION = 4
+# 5: optional ``tokenizer`` section (a latent model)
+FORMAT_VERSION = 5
 _PREFIXES = ("_orig_mod.", "module.")
 _PLAIN = (bool, int, float, str, type(None), torch.Tensor, torch.dtype, torch.device)
 
@@ -94,16 +103,21 @@ def save_checkpoint(
     step: int,
     train_state: dict | None = None,
     extra: dict | None = None,
+    tokenizer: dict | None = None,
 ) -> None:
     """Write a checkpoint atomically (temp file + rename).
+
+    ``tokenizer`` is a latent model's tokenizer section (``TokenizerFile.embedded()``); the
+    vocabulary is then the tokenizer's block states.
 
     Raises:
         CheckpointError: a value is not a tensor / plain Python value, or the vocabulary or
             label list does not match the model config.
         FileIOError: the file cannot be written.
     """
-    if len(vocabulary) != model_cfg.vocab_size:
-        raise CheckpointError(f"vocabulary has {len(vocabulary)} states, model expects {model_cfg.vocab_size}")
+    states = TokenizerConfig.from_dict(tokenizer["config"]).vocab_size if tokenizer else model_cfg.vocab_size
+    if len(vocabulary) != states:
+        raise CheckpointError(f"vocabulary has {len(vocabulary)} states, model expects {states}")
     if len(label_names) != model_cfg.num_labels:
         raise CheckpointError(f"{len(label_names)} label names, model expects {model_cfg.num_labels}")
     if train_state is not None and isinstance(train_state.get("model"), dict):
@@ -116,6 +130,8 @@ def save_checkpoint(
         "ema": {k: v.detach().cpu() for k, v in strip_prefixes(ema_state).items()},
         "step": int(step), "train": train_state, "extra": extra,
     }
+    if tokenizer is not None:
+        payload["tokenizer"] = tokenizer
     _check_plain(payload, "checkpoint")
     buf = io.BytesIO()
     torch.save(payload, buf)
@@ -136,7 +152,31 @@ class Checkpoint:
     mcgen_version: str = ""
     extra: dict | None = None
     path: str = field(default="")
+    tokenizer: dict | None = None  # a latent model's tokenizer section (config, float32 weights, sha256)
     _models: dict[str, DiT3D] = field(default_factory=dict, repr=False, compare=False)
+    _tokenizer: VoxelTokenizer | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def latent(self) -> bool:
+        """Whether the DiT generates a tokenizer's codes (a latent model)."""
+        return self.tokenizer is not None
+
+    @property
+    def grid_size(self) -> int:
+        """Edge of the block grids this model makes (a latent model's DiT runs on a smaller grid)."""
+        if self.tokenizer is not None:
+            return int(self.tokenizer["config"]["grid_size"])
+        return self.model_cfg.grid_size
+
+    def tokenizer_module(self) -> VoxelTokenizer:
+        """A latent model's tokenizer (built once per loaded checkpoint, frozen)."""
+        if self.tokenizer is None:
+            raise ConfigError("this checkpoint has no tokenizer: it generates voxels directly")
+        if self._tokenizer is None:
+            tok = VoxelTokenizer(TokenizerConfig.from_dict(self.tokenizer["config"]))
+            tok.load_state_dict(self.tokenizer["weights"], strict=True)
+            self._tokenizer = tok.eval().requires_grad_(False)
+        return self._tokenizer
 
     def build_model(self, device: torch.device | str = "cpu") -> DiT3D:
         """A new EMA model on ``device``, in eval mode (yours to change or train)."""
@@ -154,8 +194,10 @@ class Checkpoint:
         return self._models[key]
 
     def objective(self) -> Objective:
-        """The objective this model was trained with (training loss and samplers)."""
-        return make_objective(self.diffusion_cfg)
+        """The objective this model was trained with (training loss and samplers); a latent model's
+        works in block grids through its tokenizer (:class:`~mcgen.ml.latent.LatentObjective`)."""
+        objective = make_objective(self.diffusion_cfg)
+        return LatentObjective(objective, self.tokenizer_module()) if self.tokenizer is not None else objective
 
 
 def _read(path: Path, map_location: Any) -> Any:
@@ -191,15 +233,15 @@ def _check_weights(cfg: ModelConfig, ema: Any, path: Path) -> None:
                                   f"{tuple(ema[k].shape)}, config needs {shape}", path=path)
 
 
-def _check_lists(d: dict, cfg: ModelConfig, path: Path) -> tuple[list[str], list[str]]:
+def _check_lists(d: dict, cfg: ModelConfig, path: Path, states: int) -> tuple[list[str], list[str]]:
     vocab, labels = d.get("vocabulary"), d.get("label_names")
     if not isinstance(vocab, list) or not all(isinstance(s, str) for s in vocab):
         raise CheckpointError("vocabulary missing or not a list of strings", path=path)
     if not isinstance(labels, list) or not all(isinstance(s, str) for s in labels):
         raise CheckpointError("label_names missing or not a list of strings", path=path)
-    if len(vocab) != cfg.vocab_size or not vocab or vocab[0] != "minecraft:air":
+    if len(vocab) != states or not vocab or vocab[0] != "minecraft:air":
         raise CheckpointError(f"vocabulary ({len(vocab)} states) does not match the model "
-                              f"(vocab_size {cfg.vocab_size}, index 0 air)", path=path)
+                              f"(vocab_size {states}, index 0 air)", path=path)
     if len(labels) != cfg.num_labels:
         raise CheckpointError(f"{len(labels)} label names but the model has {cfg.num_labels} labels", path=path)
     return vocab, labels
@@ -231,10 +273,18 @@ def pack_checkpoint(src: str | os.PathLike, dst: str | os.PathLike, *, dtype: st
         raise ConfigError(f"dtype must be one of {', '.join(PACK_DTYPES)}, got {dtype!r}")
     ck = load_checkpoint(src)
     cast = PACK_DTYPES[dtype]
-    ema = {k: v.to(cast) if v.is_floating_point() else v for k, v in ck.ema_state.items()}
+
+    def packed(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return {k: v.to(cast) if v.is_floating_point() else v for k, v in state.items()}
+
+    tok = None
+    if ck.tokenizer is not None:
+        w = packed(ck.tokenizer["weights"])
+        tok = {**ck.tokenizer, "weights": w, "sha256": weights_sha256(w)}
     save_checkpoint(dst, model_cfg=ck.model_cfg, diffusion_cfg=ck.diffusion_cfg, vocabulary=ck.vocabulary,
-                    label_names=ck.label_names, ema_state=ema, step=ck.step, train_state=None,
-                    extra={**(ck.extra or {}), "packed": {"dtype": dtype, "from_step": ck.step}, **(extra or {})})
+                    label_names=ck.label_names, ema_state=packed(ck.ema_state), step=ck.step, train_state=None,
+                    extra={**(ck.extra or {}), "packed": {"dtype": dtype, "from_step": ck.step}, **(extra or {})},
+                    tokenizer=tok)
     return ck
 
 
@@ -247,6 +297,9 @@ def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> Check
     """
     path = Path(path)
     d = _read(path, map_location)
+    if isinstance(d, dict) and d.get("format") == "mcgen.tokenizer":
+        raise CheckpointError("this is a voxel tokenizer, not a model checkpoint (train a latent model on it with "
+                              "`mcgen train --tokenizer`)", path=path)
     if not isinstance(d, dict) or d.get("format") != FORMAT:
         raise CheckpointError("not an mcgen checkpoint", path=path)
     version = d.get("format_version")
@@ -263,7 +316,9 @@ def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> Check
             raise ConfigError(f"a {kind} objective does not fit a model with mask_token={model_cfg.mask_token}")
     except ConfigError as exc:
         raise CheckpointError(f"inconsistent checkpoint: {exc}", path=path) from exc
-    vocab, labels = _check_lists(d, model_cfg, path)
+    tokenizer = _read_tokenizer(d.get("tokenizer"), model_cfg, path)
+    states = tokenizer["config"]["vocab_size"] if tokenizer else model_cfg.vocab_size
+    vocab, labels = _check_lists(d, model_cfg, path, states)
     ema = d.get("ema")
     if isinstance(ema, dict) and version < 4:
         ema = upgrade_parameter_names(ema)
@@ -278,4 +333,24 @@ def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> Check
     if train is not None and version < 4 and isinstance(train.get("model"), dict):
         train = {**train, "model": upgrade_parameter_names(train["model"])}
     return Checkpoint(model_cfg, diffusion_cfg, vocab, labels, dict(ema), step, train,
-                      str(d.get("mcgen_version", "")), d.get("extra"), str(path))
+                      str(d.get("mcgen_version", "")), d.get("extra"), str(path), tokenizer)
+
+
+def _read_tokenizer(section: Any, cfg: ModelConfig, path: Path) -> dict | None:
+    """A latent checkpoint's tokenizer section, checked: sha256, shapes, and the DiT's fit to it.
+
+    Raises:
+        CheckpointError: damaged weights, bad config, or a DiT that does not fit the tokenizer.
+    """
+    if section is None:
+        return None
+    if not isinstance(section, dict) or not isinstance(section.get("weights"), dict):
+        raise CheckpointError("the tokenizer section of this checkpoint is not a dict of config and weights",
+                              path=path)
+    if weights_sha256(section["weights"]) != section.get("sha256"):
+        raise CheckpointError("the tokenizer inside this checkpoint is damaged (sha256 mismatch)", path=path)
+    tcfg, weights = tokenizer_from_dict(section, path)
+    if cfg.vocab_size != tcfg.num_codes or cfg.grid_size != tcfg.latent_grid or not cfg.mask_token:
+        raise CheckpointError(f"the DiT (grid {cfg.grid_size}, {cfg.vocab_size} states) does not fit its tokenizer "
+                              f"(latent grid {tcfg.latent_grid}, {tcfg.num_codes} codes)", path=path)
+    return {**section, "config": tcfg.to_dict(), "weights": weights}

@@ -36,6 +36,7 @@ PRESETS: dict[str, tuple[int, int, int]] = {
 DEFAULT_PATCH: dict[str, int] = {"tiny": 4, "small": 2, "base": 2, "large": 2}
 ACTIVATIONS = {"gelu": "none", "gelu_tanh": "tanh"}  # name -> nn.GELU(approximate=...)
 LEARNED_DIM = 16  # channels of a learned embedding (analog bits use ceil(log2 V))
+LATENT_EMBED_DIM = 32  # channels of a latent DiT's learned code table (one code per token position)
 
 
 @dataclass(frozen=True)
@@ -93,10 +94,11 @@ class ModelConfig:
         self._validate()
 
     def _validate(self) -> None:
-        if self.grid_size not in (16, 32):
-            raise ConfigError(f"grid_size must be 16 or 32, got {self.grid_size}")
-        if self.patch_size not in (2, 4, 8) or self.grid_size % self.patch_size:
-            raise ConfigError(f"patch_size must be 2, 4 or 8 and divide {self.grid_size}, got {self.patch_size}")
+        # 4 and 8 (patch 1 or 2) are latent grids: a DiT over a voxel tokenizer's codes
+        if self.grid_size not in (4, 8, 16, 32):
+            raise ConfigError(f"grid_size must be 16 or 32 (4 or 8 for a latent grid), got {self.grid_size}")
+        if self.patch_size not in (1, 2, 4, 8) or self.grid_size % self.patch_size:
+            raise ConfigError(f"patch_size must be 1, 2, 4 or 8 and divide {self.grid_size}, got {self.patch_size}")
         if self.vocab_size < 2:
             raise ConfigError(f"vocab_size must be at least 2, got {self.vocab_size}")
         if self.num_labels < 0:
@@ -140,3 +142,71 @@ class ModelConfig:
                 raise ConfigError("this checkpoint was trained with voxel_bias, an ablation switch this mcgen "
                                   "no longer has")
         return dataclass_from_dict(cls, d, "model config")
+
+
+# Voxel tokenizer (:mod:`mcgen.ml.tokenizer`): patch edges it can encode, and its FSQ presets.
+TOKENIZER_PATCHES = (2, 4)
+FSQ_PRESETS: dict[str, tuple[int, ...]] = {
+    "1k": (8, 5, 5, 5),  # 1,000 codes, ~10 bits
+    "4k": (7, 5, 5, 5, 5),  # 4,375 codes, ~12 bits
+    "13k": (8, 8, 8, 5, 5),  # 12,800 codes, ~13.6 bits
+}
+
+
+@dataclass(frozen=True)
+class TokenizerConfig:
+    """Shape of a voxel tokenizer: block grid -> one code per ``patch``^3 patch -> block logits.
+
+    Attributes:
+        grid_size: edge of the block grid it encodes (16 or 32).
+        patch: patch edge (2 or 4); the latent grid has edge ``grid_size // patch``.
+        vocab_size: block states (index 0 is air).
+        levels: FSQ levels per latent channel; ``prod(levels)`` codes, plus code 0 for an empty patch.
+        width: channels of the full-resolution layers (the latent-resolution ones have four times as many).
+        embed_dim: channels of the block embedding the encoder reads.
+    """
+
+    grid_size: int = 16
+    patch: int = 4
+    vocab_size: int = len(DEFAULT_VOCAB)
+    levels: tuple[int, ...] = FSQ_PRESETS["13k"]
+    width: int = 24
+    embed_dim: int = 16
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "levels", tuple(int(v) for v in self.levels))
+        if self.grid_size not in (16, 32):
+            raise ConfigError(f"tokenizer grid_size must be 16 or 32, got {self.grid_size}")
+        if self.patch not in TOKENIZER_PATCHES:
+            raise ConfigError(f"tokenizer patch must be one of {TOKENIZER_PATCHES}, got {self.patch}")
+        if self.vocab_size < 2:
+            raise ConfigError(f"vocab_size must be at least 2, got {self.vocab_size}")
+        if not self.levels or any(v < 2 for v in self.levels) or math.prod(self.levels) > 65536:
+            raise ConfigError(f"FSQ levels must be integers >= 2 with at most 65,536 codes, got {self.levels}")
+        if self.width < 4 or self.embed_dim < 1:
+            raise ConfigError(f"width must be >= 4 and embed_dim >= 1, got {self.width}, {self.embed_dim}")
+
+    @property
+    def latent_grid(self) -> int:
+        """Edge of the latent grid."""
+        return self.grid_size // self.patch
+
+    @property
+    def num_codes(self) -> int:
+        """Codes a latent cell takes: 0 = an empty (all-air) patch, then one per FSQ point."""
+        return math.prod(self.levels) + 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-value dict (what tokenizer files store)."""
+        d = asdict(self)
+        d["levels"] = list(self.levels)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TokenizerConfig:
+        """Inverse of :meth:`to_dict`.
+
+        Raises:
+            ConfigError: not a dict, unknown keys, or invalid values.
+        """
+        return dataclass_from_dict(cls, d, "tokenizer config")

@@ -93,7 +93,7 @@ def _read_info(path: Path) -> ModelInfo:
     run = lib["prepare_sampling"](load(path), lib["settings"](device="cpu"))
     sampler, steps = run.settings.sampler, run.settings.num_steps
     obj = run.objective
-    return ModelInfo(tuple(run.ck.label_names), int(run.ck.model_cfg.grid_size), str(obj.kind),
+    return ModelInfo(tuple(run.ck.label_names), int(run.ck.grid_size), str(obj.kind),
                      tuple(obj.samplers), str(sampler), int(steps), int(run.ck.step))
 
 
