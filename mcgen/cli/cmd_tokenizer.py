@@ -33,12 +33,12 @@ def train_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
 ) -> None:
     """Train a voxel tokenizer on a dataset (then `mcgen train --tokenizer OUT/tokenizer.pt`)."""
-    from trainer.tokenizer import TokenizerTrainConfig, train_tokenizer  # noqa: PLC0415 - torch only here
+    from mcgen.cli.cmd_train import tokenizer_run  # noqa: PLC0415 - torch only here
 
-    cfg = TokenizerTrainConfig(data=str(data), out=str(out_dir), patch=patch, codes=codes, width=width,
-                               max_steps=max_steps, batch_size=batch_size, lr=lr, ckpt_every=ckpt_every,
-                               augment=not no_augment, seed=seed, threads=threads, device=device, resume=resume)
-    summary = train_tokenizer(cfg, progress=not quiet)
+    summary = tokenizer_run(data=str(data), out=str(out_dir), patch=patch, codes=codes, width=width,
+                            max_steps=max_steps, batch_size=batch_size, lr=lr, ckpt_every=ckpt_every,
+                            augment=not no_augment, seed=seed, threads=threads, device=device, resume=resume,
+                            progress=not quiet)
     out(f"trained {summary['steps']} steps in {summary['seconds']:.1f} s; tokenizer {summary['path']}")
 
 
@@ -55,13 +55,13 @@ def eval_cmd(
     """Reconstruction report: occupancy IoU, solid-block accuracy, same-block neighbour share, per label."""
     import torch  # noqa: PLC0415
 
+    from mcgen.cli.cmd_train import load_split  # noqa: PLC0415
     from mcgen.evaluate.recon import format_report, reconstruct, reconstruction_report  # noqa: PLC0415
-    from trainer.data import load_dataset, remap  # noqa: PLC0415
 
     if threads:
         torch.set_num_threads(threads)
     vocab, tok = _load_any(tokenizer)
-    ds = load_dataset(data, split=split)
+    ds, remap = load_split(data, split)
     missing = sorted(set(ds.vocabulary) - set(vocab))
     if missing:
         raise ConfigError(f"the tokenizer was trained on another vocabulary: {len(missing)} of this dataset's block "

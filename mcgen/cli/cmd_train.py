@@ -98,8 +98,9 @@ def train_run(config_file: Path | None = None, *, progress: bool = True, **setti
     """Train as ``settings`` say (:class:`trainer.config.TrainConfig` fields; ``None`` = not set, so
     ``config_file`` or the default applies) and return the trainer's summary.
 
-    The library call behind ``mcgen train`` and ``mcgen demo``: the one place ``mcgen`` reaches the
-    ``trainer`` package.
+    The library call behind ``mcgen train`` and ``mcgen demo``. This module is the one place
+    ``mcgen`` reaches the ``trainer`` package (also for ``mcgen tokenizer``: :func:`tokenizer_run`,
+    :func:`load_split`).
 
     Raises:
         ConfigError, CheckpointError, FormatError: bad settings, dataset or checkpoint.
@@ -108,6 +109,22 @@ def train_run(config_file: Path | None = None, *, progress: bool = True, **setti
     from trainer import build_config, train  # noqa: PLC0415 - torch only when training
 
     return train(build_config(config_file, **settings), progress=progress)
+
+
+def tokenizer_run(*, progress: bool = True, **settings) -> dict:
+    """Train a voxel tokenizer as ``settings`` say (:class:`trainer.tokenizer.TokenizerTrainConfig`
+    fields) and return the summary: the library call behind ``mcgen tokenizer train``."""
+    from trainer.tokenizer import TokenizerTrainConfig, train_tokenizer  # noqa: PLC0415 - torch only when training
+
+    return train_tokenizer(TokenizerTrainConfig(**settings), progress=progress)
+
+
+def load_split(root: Path, split: str):
+    """A dataset's grids of one split (``train``, ``held_out`` or ``all``) in memory, as training reads
+    them (:func:`trainer.data.load_dataset`), with :func:`trainer.data.remap` to renumber them."""
+    from trainer.data import load_dataset, remap  # noqa: PLC0415
+
+    return load_dataset(root, split=split), remap
 
 
 def _s(p: Path | None) -> str | None:
