@@ -137,6 +137,22 @@ def test_shown_command_parses(where, args):
     assert "Usage" in result.output
 
 
+def test_labels_shown_with_a_shipped_model_are_its_labels():
+    """`--label nordic` with `--checkpoint minecolonies` must be a style that model knows."""
+    from mcgen.models import current  # noqa: PLC0415
+
+    registry, checked = current(), 0
+    for where, args in COMMANDS:
+        ck = next((args[i + 1] for i, a in enumerate(args[:-1]) if a in ("--checkpoint", "-c")), None)
+        label = next((args[i + 1] for i, a in enumerate(args[:-1]) if a == "--label"), None)
+        model = registry.get(ck) if ck else None
+        if model is None or label is None:
+            continue
+        assert label in (*model.labels, "all"), f"{where}: {ck} has no label {label!r}"
+        checked += 1
+    assert checked >= 10
+
+
 def test_a_wrong_option_or_value_is_caught():
     """The check itself: what a stale page would show fails it."""
     for bad in (["build", "--checkpoint", "minecolonies", "--into", "w", "--count", "many"],
