@@ -101,6 +101,8 @@ def _plain(bid: str, p: dict[str, str]):
         return bid, []
     if bid in ("quartz_block", "purpur_block") and not p:
         return bid, [("pillar_axis", STRING, "y")]
+    if bid == "bedrock" and not p:
+        return bid, [("infiniburn_bit", BYTE, 0)]
     if bid in _RENAME and set(p) <= {"snowy"}:
         return _RENAME[bid], []
     if bid in _CONNECTED and set(p) <= set(_DIRS):
@@ -193,7 +195,7 @@ def _candidates() -> list[str]:
         out.append(f"minecraft:{w}_leaves[distance=1,persistent=true,waterlogged=false]")
         out.append(format_state(f"minecraft:{w}_fence", {d: "false" for d in _DIRS} | {"waterlogged": "false"}))
     out += [f"minecraft:{s}" for s in sorted(_SIMPLE)]
-    out += ["minecraft:quartz_block", "minecraft:purpur_block", "minecraft:snow_block", "minecraft:bricks",
+    out += ["minecraft:bedrock", "minecraft:quartz_block", "minecraft:purpur_block", "minecraft:snow_block", "minecraft:bricks",
             "minecraft:terracotta", "minecraft:nether_bricks", "minecraft:end_stone_bricks", "minecraft:dirt_path",
             "minecraft:grass"]
     out += [f"minecraft:water[level={n}]" for n in range(16)]

@@ -57,11 +57,11 @@ def complete_cmd(
     """Finish a structure: generate a region, the floors above a height, or the air inside it; every
     given block comes out unchanged.
 
-    With --world W --box X1 Y1 Z1 X2 Y2 Z2 the structure is that box of a Java world save (corners
-    inclusive, world coordinates; --region and --above count from the box's min corner, as for a
-    file). --into TARGET pastes the completion back with its min corner at the box's min corner, with
+    With --world W --box X1 Y1 Z1 X2 Y2 Z2 the structure is that box of a Java or Bedrock world save
+    (corners inclusive, world coordinates; --region and --above count from the box's min corner, as for
+    a file). --into TARGET pastes the completion back with its min corner at the box's min corner, with
     the safety of `mcgen paste`: refused while the game has the world open, a backup for `mcgen world
-    restore` unless --no-backup, region files swapped in atomically, --dry-run, --create-chunks. Only
+    restore` unless --no-backup, files swapped in atomically, --dry-run, --create-chunks. Only
     the generated cells are written: the given blocks stay exactly as the world has them, and the
     completion can reach past the box up to the model's grid (--above frees the whole grid from H up).
     """

@@ -1,8 +1,10 @@
-"""Reading a box of a Java world save into a voxel grid with amulet-core (bulk numpy, no per-block calls).
+"""Reading a box of a Java or Bedrock world save into a voxel grid with amulet-core (bulk numpy, no per-block calls).
 
-Nothing is saved, but amulet writes its own ``session.lock`` into the world folder even when it
-only reads, so a world that a running game holds is refused first (work on a copy, or close the
-game). amulet is imported inside :func:`read_world_box` only.
+Nothing is saved, but amulet writes its own ``session.lock`` into a Java world folder even when
+it only reads, so a world that a running game holds is refused first (work on a copy, or close
+the game). A Bedrock save is read from a temporary copy (:func:`mcgen.world.readable_copy`),
+because LevelDB rewrites its files when it opens a store; one whose ``db/LOCK`` the game or a
+server holds is refused. amulet is imported inside :func:`read_world_box` only.
 """
 
 from __future__ import annotations
@@ -89,13 +91,17 @@ def read_world_box(world: str | os.PathLike, box: tuple[int, int, int, int, int,
         raise TooLarge(f"box {'x'.join(map(str, size))} is larger than --max-size {max_size}", path=world)
     if not (world / "level.dat").is_file():
         raise WorldError("not a world save (no level.dat)", path=world)
-    _check_not_open(world)
-    level = _open(world)
-    try:
-        ids, states, entities = _read_box(level, dimension, lo, hi, world)
-    finally:
-        with contextlib.suppress(Exception):
-            level.close()
+    from mcgen.world import is_bedrock, readable_copy  # noqa: PLC0415 - amulet only here
+
+    with readable_copy(world) if is_bedrock(world) else contextlib.nullcontext(world) as source:
+        if source == world:
+            _check_not_open(world)
+        level = _open(source)
+        try:
+            ids, states, entities = _read_box(level, dimension, lo, hi, world)
+        finally:
+            with contextlib.suppress(Exception):
+                level.close()
     palette = [AIR] + sorted({s for s in states if s != AIR})
     lut = np.array([palette.index(s) for s in states], dtype=np.int64)
     meta = {"source": f"{world} box {' '.join(map(str, box))}", "world": str(world), "box": list(box),

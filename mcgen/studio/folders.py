@@ -4,7 +4,8 @@ A request names a model by its file stem (or a shipped model by its registry nam
 its folder name, nothing more: no path
 separators, no ``..``, nothing hidden, and what the name leads to must still lie directly in the
 configured folder once symlinks are resolved (a world folder that is a link to elsewhere is
-refused, as is a link inside it that leads out: ``level.dat``, ``region``, ``mcgen_backups``).
+refused, as is a link inside it that leads out: ``level.dat``, ``region``, ``db`` (Bedrock),
+``mcgen_backups``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from mcgen.studio.errors import Forbidden, NotFound, RequestError
 
 _BAD = re.compile(r"[/\\\x00-\x1f:*?\"<>|]")
 MAX_NAME = 128
-_WORLD_PARTS = ("level.dat", "region", "mcgen_backups", "dimensions", "datapacks", "mcgen_log.json")
+_WORLD_PARTS = ("level.dat", "region", "db", "levelname.txt", "mcgen_backups", "dimensions", "datapacks",
+                "mcgen_log.json")
 
 
 def check_name(name: str, what: str) -> str:

@@ -1,8 +1,9 @@
 """The paste and restore jobs: :func:`mcgen.world.paste` and :func:`mcgen.world.restore` on the worker.
 
-A cancel request stops a paste while it writes into its staging copy (the live save is untouched
-then); once the region files are being swapped in, the paste runs to its end, since stopping half
-way would only trigger its roll-back.
+Java and Bedrock saves alike (the library finds the edition from the save's files). A cancel
+request stops a paste while it writes into its staging copy (the live save is untouched then);
+once the region files (Bedrock: the LevelDB files) are being swapped in, the paste runs to its
+end, since stopping half way would only trigger its roll-back.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def _hook(ctx: JobContext):
 def report_dict(report, world_name: str) -> dict[str, Any]:
     """A paste report as JSON: boxes with their ``/tp``, backup, chunks, warnings."""
     return {
-        "world": world_name, "version": report.version, "data_version": report.data_version,
+        "world": world_name, "edition": report.edition, "version": report.version, "data_version": report.data_version,
         "dry_run": report.dry_run, "backup": report.backup_id, "seconds": round(report.seconds, 3),
         "boxes": [{**b.to_dict(), "surface_y": b.surface_y, "tp": b.tp_command()} for b in report.boxes],
         "chunks": len(report.chunks), "missing_chunks": [list(c) for c in report.missing_chunks],

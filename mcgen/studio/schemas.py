@@ -126,6 +126,7 @@ class WorldOut(BaseModel):
     """A save of the worlds folder."""
 
     name: str
+    edition: str | None = None
     version: str | None = None
     data_version: int | None = None
     spawn: list[int] | None = None

@@ -78,7 +78,8 @@ class Studio:
             path = folders.world_path(self.config.worlds_dir, name)
             try:
                 info = read_level_info(path)
-                out.append({"name": name, "version": info.version_name, "data_version": info.data_version,
+                out.append({"name": name, "edition": info.edition, "version": info.version_name,
+                            "data_version": info.data_version,
                             "spawn": list(info.spawn) if info.spawn else None, "locked": is_locked(path),
                             "backups": len(list_backups(path))})
             except Exception as exc:  # noqa: BLE001 - list the others
@@ -92,7 +93,8 @@ class Studio:
         info = world_info(folders.world_path(self.config.worlds_dir, name))
         pastes = [{"time": e.get("time"), "reason": e.get("reason"), "backup": e.get("backup"),
                    "boxes": e.get("boxes", [])} for e in info["log"] if e.get("boxes")]
-        return {"name": name, "version": info["version"], "data_version": info["data_version"],
+        return {"name": name, "edition": info["edition"], "version": info["version"],
+                "data_version": info["data_version"],
                 "spawn": info["spawn"], "locked": info["locked"], "pastes": pastes,
                 "backups": [{k: b[k] for k in ("id", "created", "reason")} for b in info["backups"]]}
 
@@ -135,7 +137,7 @@ class Studio:
                                     cleanup=req.get("cleanup", "floating"), temperature=req.get("temperature"),
                                     guidance=req.get("guidance"), progress=ctx.progress, stop=ctx.stop)
             for i, grid in enumerate(grids):
-                self._publish(ctx, grid, f"{req['model']}_{req['seed'] + i}", "generated")
+                self._publish(ctx, grid, f"{req['model']}_{req['seed'] + i}", "generated", model=req["model"])
 
         return self.jobs.submit("generate", req, run).to_dict()
 
@@ -156,11 +158,13 @@ class Studio:
                                     label=req.get("label"), num_steps=req.get("steps"), sampler=req.get("sampler"),
                                     temperature=req.get("temperature"), progress=ctx.progress, stop=ctx.stop)
             for i, grid in enumerate(grids):
-                self._publish(ctx, grid, f"{item.name}_alt{i + 1}", "completed")
+                self._publish(ctx, grid, f"{item.name}_alt{i + 1}", "completed", model=req["model"])
 
         return self.jobs.submit("complete", req, run).to_dict()
 
-    def _publish(self, ctx: JobContext, grid: VoxelGrid, name: str, kind: str) -> None:
+    def _publish(self, ctx: JobContext, grid: VoxelGrid, name: str, kind: str, model: str | None = None) -> None:
+        if model is not None and "checkpoint" in grid.meta:
+            grid.meta["checkpoint"] = model  # the model's name, never the server's file path
         item = self.store.add(grid, name, kind)
         item.view()  # encode on the worker, so the page's preview request is quick
         ctx.add_result(item.id)

@@ -1,8 +1,9 @@
 """Backups inside the save (``mcgen_backups/<ID>/``) and putting them back.
 
 A backup holds copies of the files a paste is about to replace (touched region files plus
-``level.dat``) under their paths relative to the save, and ``backup.json`` listing them and
-the region files that did not exist before (restore deletes those).
+``level.dat``; for a Bedrock save every file of ``db/``, its table files hard-linked where the
+file system allows) under their paths relative to the save, and ``backup.json`` listing them,
+the save's edition and the region files that did not exist before (restore deletes those).
 
 Backups do not pile up: each new one prunes the save's older backups down to the newest
 ``keep`` (:func:`backup_keep`: ``$MCGEN_KEEP_BACKUPS``, default 10, 0 keeps all), counting the
@@ -16,6 +17,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +40,7 @@ class Backup:
     files: list[str]
     absent: list[str]
     reason: str
+    edition: str = "java"
 
 
 def _new_id(root: Path) -> str:
@@ -87,7 +90,8 @@ def backup_keep() -> int:
 
 
 def create_backup(world: Path, rel_files: list[Path], *, reason: str = "", root: Path | None = None,
-                  keep: int | None = None) -> Backup:
+                  keep: int | None = None, edition: str = "java",
+                  copier: Callable[[Path, Path], None] | None = None) -> Backup:
     """Copy ``level.dat`` and ``rel_files`` (paths relative to ``world``) into a new backup folder,
     then prune the save's backups to the newest ``keep``.
 
@@ -97,12 +101,15 @@ def create_backup(world: Path, rel_files: list[Path], *, reason: str = "", root:
         reason: what the backup is for (shown by ``world info``).
         root: where backup folders go (default ``<world>/mcgen_backups``; only that one is pruned).
         keep: backups to keep, the new one included (default :func:`backup_keep`; 0 keeps all).
+        edition: the save's edition, recorded for restore.
+        copier: ``copier(src, dst)`` per file (default :func:`copy_file`).
 
     Raises:
         ConfigError: ``$MCGEN_KEEP_BACKUPS`` is malformed (checked before anything is copied).
         FileIOError: copying failed; the partial backup is removed.
     """
     keep = backup_keep() if keep is None else keep
+    copier = copier or copy_file
     prune = root is None
     root = root or world / BACKUP_DIR
     bid = _new_id(root)
@@ -112,12 +119,13 @@ def create_backup(world: Path, rel_files: list[Path], *, reason: str = "", root:
         dest.mkdir(parents=True)
         for rel in [Path("level.dat"), *rel_files]:
             if (world / rel).is_file():
-                copy_file(world / rel, dest / rel)
+                copier(world / rel, dest / rel)
                 files.append(rel.as_posix())
             else:
                 absent.append(rel.as_posix())
         created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        manifest = {"id": bid, "created": created, "files": files, "absent": absent, "reason": reason}
+        manifest = {"id": bid, "created": created, "files": files, "absent": absent, "reason": reason,
+                    "edition": edition}
         atomic_write_text(dest / MANIFEST, json.dumps(manifest, indent=1) + "\n")
     except BaseException:
         shutil.rmtree(dest, ignore_errors=True)
@@ -127,7 +135,7 @@ def create_backup(world: Path, rel_files: list[Path], *, reason: str = "", root:
             prune_backups(world, keep)
         except FileIOError:
             pass  # a backup that will not go away must not stop the paste; `world backups --prune` retries
-    return Backup(bid, dest, created, files, absent, reason)
+    return Backup(bid, dest, created, files, absent, reason, edition)
 
 
 def prune_backups(world: Path, keep: int) -> list[Backup]:
@@ -165,7 +173,8 @@ def list_backups(world: Path) -> list[Backup]:
     for d in sorted(root.iterdir()) if root.is_dir() else []:
         try:
             m = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
-            out.append(Backup(m["id"], d, m["created"], list(m["files"]), list(m.get("absent", [])), m.get("reason", "")))
+            out.append(Backup(m["id"], d, m["created"], list(m["files"]), list(m.get("absent", [])), m.get("reason", ""),
+                              m.get("edition", "java")))
         except (OSError, ValueError, KeyError, TypeError):
             continue
     return sorted(out, key=_age)

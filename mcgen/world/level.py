@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mcgen.bedrock_blocks import BYTE, INT, MAPPING_VERSION, WATER, to_bedrock
 from mcgen.blocks import spelled_for
 from mcgen.errors import WorldError
 from mcgen.grid import VoxelGrid
@@ -102,6 +103,55 @@ class Translator:
             name = getattr(out, "base_name", "air")
             self._ground.append(is_ground(name) if getattr(out, "namespace", "") == "minecraft" else True)
         return np.array(self._ground, dtype=bool)
+
+
+class BedrockTranslator(Translator):
+    """Maps canonical Java block states to a Bedrock level's palette through the one Java -> Bedrock
+    table (:mod:`mcgen.bedrock_blocks`): each state becomes the table's Bedrock 1.21.60 block, which
+    amulet writes in the save's own version's spelling. States the table lacks are air (unknown).
+    """
+
+    GROUND_JAVA = (1, 20, 4)  # Java names used only to tell ground from plants (``ground_lut``)
+
+    def __init__(self, level) -> None:
+        tm = level.translation_manager
+        self.level = level
+        self.version = tm.get_version("java", self.GROUND_JAVA)
+        self.bedrock = tm.get_version("bedrock", MAPPING_VERSION)
+        self.data_version = None
+        self._cache: dict[str, tuple[int, object, bool]] = {}
+        self._ground: list[bool] = []
+        self._water = self._universal(*WATER)[0]
+
+    def _universal(self, name: str, states) -> tuple[object, object, bool]:
+        import amulet_nbt as nbt  # noqa: PLC0415
+        from amulet.api.block import Block  # noqa: PLC0415
+
+        tags = {BYTE: nbt.ByteTag, INT: nbt.IntTag}
+        props = {k: tags.get(t, nbt.StringTag)(v) for k, t, v in states}
+        block, entity, _ = self.bedrock.block.to_universal(Block("minecraft", name.split(":", 1)[1], props))
+        return block, entity, block.namespace == "universal_minecraft"
+
+    def lookup(self, state: str) -> tuple[int, object, bool]:
+        """``(palette index, universal block entity or None, mapped)``; waterlogged states carry water."""
+        hit = self._cache.get(state)
+        if hit is None:
+            from amulet.api.block import Block  # noqa: PLC0415
+
+            mapped = to_bedrock(state)
+            block, entity, known = self._universal(*mapped[0]) if mapped else (None, None, False)
+            if not known:
+                block, entity = self._universal("minecraft:air", ())[0], None
+            elif mapped[1]:
+                block = Block(block.namespace, block.base_name, block.properties, extra_blocks=(self._water,))
+            hit = (self.level.block_palette.get_add_block(block), entity, known)
+            self._cache[state] = hit
+        return hit
+
+
+def translator_for(level) -> Translator:
+    """The translator of the level's edition (Java saves: their version; Bedrock: the shared table)."""
+    return BedrockTranslator(level) if level.level_wrapper.platform == "bedrock" else Translator(level)
 
 
 def chunk_span(x0: int, x1: int) -> range:

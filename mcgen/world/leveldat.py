@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import amulet_nbt as nbt
@@ -32,6 +31,8 @@ import numpy as np
 
 from mcgen.errors import ConfigError, WorldError
 from mcgen.fsutil import atomic_write_bytes
+from mcgen.world.bedrock_dat import read_bedrock_info
+from mcgen.world.edition import BEDROCK, OVERWORLD_DIM, LevelInfo, detect_edition
 
 # Release name -> DataVersion (FORMATS.md 6.3, from minecraft-data's protocolVersions.json;
 # 1.21.11 = 4671 also matches PyMCTranslate's table, whose 1.21.9 entry covers DataVersions up to
@@ -54,25 +55,11 @@ KNOWN_VERSIONS: dict[str, int] = {
 WORLD_BORDER_COMPOUND_DV = 4544
 SPAWN_COMPOUND_DV = 4548
 GAME_RULE_REGISTRY_DV = 4658
-OVERWORLD_DIM = "minecraft:overworld"
 # What new saves set: no mob spawning, fixed noon, no weather (old name, new name).
 _GAME_RULES = (("doMobSpawning", "minecraft:spawn_mobs"), ("doDaylightCycle", "minecraft:advance_time"),
                ("doWeatherCycle", "minecraft:advance_weather"))
 DEFAULT_NEW_VERSION = "1.21.3"
 FLAT_LAYERS = (("minecraft:bedrock", 1), ("minecraft:dirt", 2), ("minecraft:grass_block", 1))
-
-
-@dataclass(frozen=True)
-class LevelInfo:
-    """What ``level.dat`` says about a save."""
-
-    name: str
-    data_version: int
-    version_name: str
-    spawn: tuple[int, int, int] | None
-    generator: str
-    last_played_ms: int
-    spawn_dimension: str = OVERWORLD_DIM
 
 
 def _load(path: Path) -> nbt.CompoundTag:
@@ -113,14 +100,14 @@ def read_spawn_dimension(data: nbt.CompoundTag) -> str:
 
 
 def read_level_info(world: Path) -> LevelInfo:
-    """Read ``<world>/level.dat`` (without opening the world through amulet).
+    """Read ``<world>/level.dat`` of a Java or Bedrock save (without opening the world through amulet).
 
     Raises:
-        WorldError: missing or unreadable ``level.dat``.
+        WorldError: missing or unreadable ``level.dat``, or a folder of neither edition.
     """
+    if detect_edition(Path(world)) == BEDROCK:
+        return read_bedrock_info(Path(world))
     path = Path(world) / "level.dat"
-    if not path.is_file():
-        raise WorldError("no level.dat: not a world save", path=world)
     data = _load(path)
     version = data.get("Version")
     dv = data.get("DataVersion")

@@ -1,9 +1,11 @@
-"""Detecting and holding ``session.lock`` the way Minecraft does.
+"""Detecting and holding the lock a running game holds on a save.
 
-The game (Java ``FileChannel.tryLock``) holds an exclusive lock on ``<save>/session.lock`` while
-the world is open. On Linux and macOS that is a POSIX ``fcntl`` record lock, which ``flock``
-(what amulet-core's portalocker uses) does not see; so we probe and hold both kinds ourselves.
-While mcgen writes, it holds the lock, so a game started meanwhile refuses to open the world.
+Java: the game (``FileChannel.tryLock``) holds an exclusive lock on ``<save>/session.lock`` while
+the world is open. Bedrock: the game's (or a dedicated server's) LevelDB holds ``<save>/db/LOCK``.
+On Linux and macOS both are POSIX ``fcntl`` record locks, which ``flock`` (what amulet-core's
+portalocker uses) does not see; so we probe and hold both kinds ourselves. While mcgen writes, it
+holds the lock, so a game started meanwhile refuses to open the world. A Bedrock ``db/LOCK`` that
+mcgen had to create is removed again before the lock is let go (LevelDB recreates it on open).
 """
 
 from __future__ import annotations
@@ -16,10 +18,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mcgen.errors import WorldError
+from mcgen.world.edition import is_bedrock
 
 LOCK_NAME = "session.lock"
-_HELD_MSG = ("the world is open in Minecraft or another program (session.lock is locked);"
+BEDROCK_LOCK = Path("db") / "LOCK"
+_HELD_MSG = ("the world is open in Minecraft or another program ({name} is locked);"
              " close the world (or stop the server) and try again")
+
+
+def lock_file(world: Path) -> Path:
+    """The save's lock file, relative to it: ``session.lock`` (Java) or ``db/LOCK`` (Bedrock)."""
+    return BEDROCK_LOCK if is_bedrock(Path(world)) else Path(LOCK_NAME)
+
+
+def _held(world: Path) -> WorldError:
+    return WorldError(_HELD_MSG.format(name=lock_file(world).as_posix()), path=world)
 
 
 def _try_lock(fd: int) -> bool:
@@ -66,11 +79,12 @@ def _unlock(fd: int) -> None:
 
 
 def is_locked(world: Path) -> bool:
-    """True when another process holds ``session.lock`` (a missing file counts as free).
+    """True when another process holds the save's lock file (a missing file counts as free).
 
     Only reads: the file is opened without truncating and released at once.
     """
-    path = Path(world) / LOCK_NAME
+    rel = lock_file(world)
+    path = Path(world) / rel
     if not path.exists():
         return False
     try:
@@ -78,9 +92,9 @@ def is_locked(world: Path) -> bool:
     except PermissionError:
         fd = None
     except OSError as exc:
-        raise WorldError(f"cannot open {LOCK_NAME}: {exc.strerror}", path=world) from exc
+        raise WorldError(f"cannot open {rel.as_posix()}: {exc.strerror}", path=world) from exc
     if fd is None:  # read-only file: we could not write the world anyway
-        raise WorldError(f"{LOCK_NAME} is not writable; the save folder is read-only?", path=world)
+        raise WorldError(f"{rel.as_posix()} is not writable; the save folder is read-only?", path=world)
     try:
         free = _try_lock(fd)
         if free:
@@ -92,24 +106,30 @@ def is_locked(world: Path) -> bool:
 
 @contextlib.contextmanager
 def hold_lock(world: Path) -> Iterator[None]:
-    """Hold ``session.lock`` for the body, so the game cannot open the world meanwhile.
+    """Hold the save's lock file for the body, so the game cannot open the world meanwhile.
 
-    Creates the file if it is missing. Its contents are left alone.
+    Creates the file if it is missing (a Bedrock ``db/LOCK`` created here is deleted again while
+    still held). Its contents are left alone.
 
     Raises:
         WorldError: the lock is held by another process (the game is running).
     """
-    path = Path(world) / LOCK_NAME
+    rel = lock_file(world)
+    path = Path(world) / rel
+    created = rel == BEDROCK_LOCK and not path.exists()
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise WorldError(f"cannot open {LOCK_NAME}: {exc.strerror}", path=world) from exc
+        raise WorldError(f"cannot open {rel.as_posix()}: {exc.strerror}", path=world) from exc
     try:
         if not _try_lock(fd):
-            raise WorldError(_HELD_MSG, path=world)
+            raise _held(world)
         try:
             yield
         finally:
+            if created:  # nobody can take it while we hold it; a game opening later makes a new one
+                with contextlib.suppress(OSError):
+                    path.unlink()
             _unlock(fd)
     finally:
         os.close(fd)
@@ -119,7 +139,7 @@ def check_unlocked(world: Path) -> None:
     """Raise if the game holds the world.
 
     Raises:
-        WorldError: ``session.lock`` is held by another process.
+        WorldError: the save's lock file is held by another process.
     """
     if is_locked(world):
-        raise WorldError(_HELD_MSG, path=world)
+        raise _held(world)

@@ -1,6 +1,6 @@
-"""Pasting grids into a save without ever leaving it damaged.
+"""Pasting grids into a save without ever leaving it damaged (Bedrock saves: :mod:`mcgen.world.bedrock_paste`).
 
-Steps: refuse if the game holds ``session.lock`` (and hold it ourselves while writing); copy
+Java steps: refuse if the game holds ``session.lock`` (and hold it ourselves while writing); copy
 ``level.dat`` and the touched region files into a staging folder inside the save; let amulet
 open and write *that*; back up the live files; then swap each staged region file in with an
 atomic rename. A failure before the swap leaves the live world untouched; a failure during it
@@ -13,107 +13,22 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from mcgen.errors import FileIOError, McgenError, WorldError
-from mcgen.grid import VoxelGrid
+from mcgen.world import bedrock_paste
 from mcgen.world import level as lv
 from mcgen.world.backup import BACKUP_DIR, Backup, copy_file, create_backup
-from mcgen.world.blockinfo import emits_light
-from mcgen.world.leveldat import LevelInfo, read_level_info
+from mcgen.world.edition import BEDROCK, LevelInfo
+from mcgen.world.leveldat import read_level_info
 from mcgen.world.lock import check_unlocked, hold_lock
 from mcgen.world.locate import region_dir
 from mcgen.world.log import append_log
-from mcgen.world.relight import add_relight, light_commands
+from mcgen.world.placing import (PasteReport, PlacedBox, Placement, ProgressHook, chunks_of, normalise,
+                                 write_placements)
+from mcgen.world.relight import add_relight
 
-STAGING = ".mcgen_staging"
-ProgressHook = Callable[[str, int, int], None]
-
-
-@dataclass
-class Placement:
-    """A grid to paste with its ``[0, 0, 0]`` at ``(x, y, z)``; ``y=None`` = rest on the surface.
-
-    ``no_air`` keeps the world's block where the grid has air; ``keep`` (a bool array of the grid's
-    size) keeps it wherever True (a completion pastes only the cells it generated).
-    """
-
-    grid: VoxelGrid
-    x: int
-    y: int | None
-    z: int
-    name: str = ""
-    no_air: bool = False
-    keep: np.ndarray | None = field(default=None, compare=False, repr=False)
-
-    def written(self) -> np.ndarray:
-        """(X, Y, Z) bool: the cells this placement writes."""
-        mask = self.grid.blocks != 0 if self.no_air else np.ones(self.grid.size, dtype=bool)
-        return mask if self.keep is None else mask & ~self.keep
-
-
-@dataclass
-class PlacedBox:
-    """Where a grid went: inclusive ``min``/``max`` corners."""
-
-    name: str
-    min: tuple[int, int, int]
-    max: tuple[int, int, int]
-    blocks: int
-    light_sources: int
-    surface_y: int | None = None
-
-    def tp_command(self) -> str:
-        """A ``/tp`` that puts the player south of the box, looking north at it."""
-        cx = (self.min[0] + self.max[0]) // 2
-        return f"/tp @s {cx} {self.min[1] + 1} {self.max[2] + 6} 180 10"
-
-    def to_dict(self) -> dict:
-        """JSON-friendly form (for logs)."""
-        return {"name": self.name, "min": list(self.min), "max": list(self.max), "blocks": self.blocks,
-                "light_sources": self.light_sources}
-
-
-@dataclass
-class PasteReport:
-    """What a paste did (or, with ``dry_run``, would do)."""
-
-    world: Path
-    version: str
-    data_version: int
-    boxes: list[PlacedBox]
-    chunks: list[tuple[int, int]]
-    regions: list[str]
-    missing_chunks: list[tuple[int, int]] = field(default_factory=list)
-    unknown_states: list[str] = field(default_factory=list)
-    backup_id: str | None = None
-    dry_run: bool = False
-    seconds: float = 0.0
-    relight_function: Path | None = None
-    relight_lines: list[str] = field(default_factory=list, repr=False)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def blocks(self) -> int:
-        """Blocks written over all boxes."""
-        return sum(b.blocks for b in self.boxes)
-
-    @property
-    def light_sources(self) -> int:
-        """Light-emitting blocks pasted."""
-        return sum(b.light_sources for b in self.boxes)
-
-
-def _chunks_of(placements: Iterable[Placement]) -> list[tuple[int, int]]:
-    out = set()
-    for p in placements:
-        sx, _, sz = p.grid.size
-        out.update((cx, cz) for cx in lv.chunk_span(p.x, p.x + sx) for cz in lv.chunk_span(p.z, p.z + sz))
-    return sorted(out)
+STAGING = bedrock_paste.STAGING
 
 
 def _regions_of(world: Path, chunks: list[tuple[int, int]]) -> list[Path]:
@@ -139,42 +54,6 @@ def _stage(world: Path, staging: Path, regions: list[Path]) -> None:
     for rel in regions:
         if (world / rel).is_file():
             copy_file(world / rel, staging / rel)
-
-
-def _resolve_y(level, tr: lv.Translator, p: Placement) -> tuple[int, int | None]:
-    """Grid origin y and the surface it rests on (None when ``p.y`` was given or no ground)."""
-    if p.y is not None:
-        return int(p.y), None
-    sx, _, sz = p.grid.size
-    tops = lv.surface_heights(level, tr, p.x, p.z, p.x + sx, p.z + sz)
-    min_y, _ = lv.height_range(level)
-    surface = int(tops.max())
-    if surface < min_y:
-        raise WorldError(f"no ground under {p.name or 'the building'} at x={p.x}, z={p.z} (empty or missing chunks)")
-    solid_layers = np.nonzero(p.grid.blocks.any(axis=(0, 2)))[0]
-    floor = int(solid_layers[0]) if solid_layers.size else 0
-    return surface + 1 - floor, surface
-
-
-def _plan(level, tr: lv.Translator, placements: list[Placement]) -> list[tuple[Placement, int, PlacedBox]]:
-    min_y, max_y = lv.height_range(level)
-    out = []
-    for i, p in enumerate(placements):
-        y, surface = _resolve_y(level, tr, p)
-        sx, sy, sz = p.grid.size
-        if y < min_y or y + sy > max_y:
-            raise WorldError(f"{p.name or f'structure {i}'} spans y={y}..{y + sy - 1}, outside the world's {min_y}..{max_y - 1}")
-        written = p.written()
-        lights = sum(int(np.count_nonzero((p.grid.blocks == k) & written))
-                     for k, s in enumerate(p.grid.palette) if k and emits_light(s))
-        count = int(written.sum())
-        box = PlacedBox(p.name or f"structure_{i}", (p.x, y, p.z), (p.x + sx - 1, y + sy - 1, p.z + sz - 1), count, lights, surface)
-        out.append((p, y, box))
-    return out
-
-
-def _missing(level, chunks: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    return [c for c in chunks if not lv.chunk_is_full(level, *c)]
 
 
 class RollbackFailed(WorldError):
@@ -215,23 +94,10 @@ def _keep_originals(world: Path, regions: list[Path], dest: Path) -> None:
                 copy_file(world / rel, dest / rel)
 
 
-def _normalise(placements: list[Placement | tuple]) -> list[Placement]:
-    out = [p if isinstance(p, Placement) else Placement(p[0], *p[1]) for p in placements]
-    if not out:
-        raise WorldError("nothing to paste")
-    for p in out:
-        if 0 in p.grid.size:
-            raise WorldError(f"{p.name or 'structure'} is empty (size {p.grid.size})")
-        if p.keep is not None and tuple(p.keep.shape) != tuple(p.grid.size):
-            raise WorldError(f"{p.name or 'structure'}: keep mask {tuple(p.keep.shape)} does not match "
-                             f"size {p.grid.size}")
-    return out
-
-
 def paste(world_path: str | os.PathLike, placements: list[Placement | tuple], *, backup: bool = True,
           dry_run: bool = False, create_chunks: bool = False, reason: str = "paste",
           hook: ProgressHook | None = None) -> PasteReport:
-    """Paste ``placements`` into the save at ``world_path``.
+    """Paste ``placements`` into the save at ``world_path`` (Java or Bedrock, found from its files).
 
     Args:
         world_path: the save folder (see :func:`mcgen.world.resolve_world`).
@@ -245,13 +111,17 @@ def paste(world_path: str | os.PathLike, placements: list[Placement | tuple], *,
             and region file swapped in ("swap"); it may raise to abort (tests inject failures).
 
     Raises:
-        WorldError: the game holds the world, missing chunks, out of the height range, or I/O.
+        WorldError: the game holds the world, missing chunks, out of the height range, a save of
+            neither edition or a Bedrock version mcgen does not write, or I/O.
     """
     t0 = time.perf_counter()
     world = Path(world_path)
-    placements = _normalise(placements)
+    placements = normalise(placements)
     info = read_level_info(world)
-    chunks = _chunks_of(placements)
+    if info.edition == BEDROCK:
+        return bedrock_paste.paste_bedrock(world, placements, info, backup=backup, dry_run=dry_run,
+                                           create_chunks=create_chunks, reason=reason, hook=hook)
+    chunks = chunks_of(placements)
     regions = _regions_of(world, chunks)
     _refuse_external_chunks(world, chunks)
     if dry_run:
@@ -274,7 +144,8 @@ def _run(world: Path, staging: Path, placements: list[Placement], regions: list[
         _stage(world, staging, regions)
         level = lv.open_level(staging)
         try:
-            report = _write(level, placements, world, regions, chunks, info, hook, dry_run, create_chunks)
+            report = write_placements(level, placements, world, [r.as_posix() for r in regions], chunks, info,
+                                      hook=hook, dry_run=dry_run, create_chunks=create_chunks)
             if dry_run:
                 return report
             lv.save_level(level, hook)
@@ -300,30 +171,6 @@ def _after_commit(world: Path, info: LevelInfo, report: PasteReport, reason: str
                            "boxes": [b.to_dict() for b in report.boxes]})
     except (OSError, McgenError) as exc:
         report.warnings.append(f"{world / 'mcgen_log.json'} not updated: {exc}")
-
-
-def _write(level, placements, world, regions, chunks, info, hook, dry_run, create_chunks) -> PasteReport:
-    tr = lv.Translator(level)
-    plan = _plan(level, tr, placements)
-    missing = _missing(level, chunks)
-    report = PasteReport(world, info.version_name, info.data_version, [b for _, _, b in plan], chunks,
-                         [r.as_posix() for r in regions], missing, dry_run=dry_run)
-    if missing and not create_chunks and not dry_run:
-        shown = ", ".join(f"({cx}, {cz})" for cx, cz in missing[:12]) + (" ..." if len(missing) > 12 else "")
-        raise WorldError(
-            f"{len(missing)} chunk(s) are not generated yet: {shown}; the game would leave holes there."
-            " Visit the area in game first, paste elsewhere, or pass --create-chunks"
-        )
-    unknown: set[str] = set()
-    for p, y, _ in plan:
-        report.relight_lines += light_commands(p.grid, (p.x, y, p.z))
-        if dry_run:
-            unknown.update(tr.palette_lut(p.grid)[2])
-            continue
-        _, bad = lv.write_grid(level, tr, p.grid, (p.x, y, p.z), no_air=p.no_air, keep=p.keep, hook=hook)
-        unknown.update(bad)
-    report.unknown_states = sorted(unknown)
-    return report
 
 
 def _commit(world: Path, staging: Path, regions: list[Path], backup: bool, reason: str,
@@ -360,6 +207,8 @@ def surface_y(world_path: str | os.PathLike, x0: int, z0: int, x1: int, z1: int)
     """
     world = Path(world_path)
     check_unlocked(world)
+    if read_level_info(world).edition == BEDROCK:
+        return bedrock_paste.surface_y_bedrock(world, x0, z0, x1, z1)
     chunks = [(cx, cz) for cx in lv.chunk_span(x0, x1) for cz in lv.chunk_span(z0, z1)]
     with tempfile.TemporaryDirectory(prefix="mcgen-read-") as tmp:
         staging = Path(tmp) / "w"
@@ -367,7 +216,7 @@ def surface_y(world_path: str | os.PathLike, x0: int, z0: int, x1: int, z1: int)
         level = lv.open_level(staging)
         try:
             min_y, _ = lv.height_range(level)
-            top = int(lv.surface_heights(level, lv.Translator(level), x0, z0, x1, z1).max())
+            top = int(lv.surface_heights(level, lv.translator_for(level), x0, z0, x1, z1).max())
         finally:
             level.close()
     return top if top >= min_y else None
