@@ -15,7 +15,7 @@ work beside it only slows it. Every stage is the real command in a subprocess:
 2. ``mcgen train`` (``--tokenizer`` for a latent variant);
 3. ``mcgen evaluate --cleanup none`` on 256 raw samples over every style against the held-out series
    (plus the local-structure figures: same-block neighbour share, 2x2x2 pattern TV), once per
-   ``--temperatures`` value;
+   ``--samplers`` x ``--temperatures`` setting (``support``: grow from the ground up);
 4. a contact sheet per variant: held-out real builds next to generated ones of the same style.
 
 ``--reuse`` skips a stage whose output already exists and was made by the same command (its
@@ -115,12 +115,13 @@ def run_variant(name: str, a: argparse.Namespace, data: Path) -> dict:
     doc["train_wall_s"] = stage(train_cmd, run / "dit" / "checkpoints" / "latest.pt", a.reuse, run / "train_stage.json")
     doc["total_wall_s"] = round(spent + doc["train_wall_s"], 1)
     doc["evals"] = {}
-    for temp in a.temperatures:
-        key = f"T{temp:g}"
+    for sampler, temp in [(s, t) for s in a.samplers for t in a.temperatures]:
+        key = f"{sampler}-T{temp:g}"
         samples, report = run / f"samples_{key}", run / f"eval_{key}.json"
         eval_cmd = [*MCGEN, "evaluate", "--checkpoint", str(run / "dit" / "checkpoints" / "latest.pt"), "--reference",
                     str(data), "--num-samples", str(a.num_samples), "--cleanup", "none", "--device", "cpu",
-                    "--temperature", str(temp), "--save-samples", str(samples), "--json", str(report)]
+                    "--sampler", sampler, "--temperature", str(temp), "--save-samples", str(samples),
+                    "--json", str(report)]
         wall = run_logged(eval_cmd)
         pic = ROOT / "docs" / f"study_{a.name}_{name}_{key}.png"
         shown = sheet(data, samples, pic)
@@ -138,12 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--budget-min", type=float, default=15.0, help="wall minutes per variant, tokenizer included")
     p.add_argument("--tok-steps", type=int, default=900)
     p.add_argument("--temperatures", default="1", help="comma-separated sampler temperatures to evaluate")
+    p.add_argument("--samplers", default="confidence,support", help="comma-separated samplers to evaluate")
     p.add_argument("--num-samples", type=int, default=256)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--reuse", action="store_true")
     p.add_argument("--note", default="")
     a = p.parse_args(argv)
     a.temperatures = [float(t) for t in a.temperatures.split(",")]
+    a.samplers = [s.strip() for s in a.samplers.split(",") if s.strip()]
     data = a.data or a.work / "data16"
     names = [v.strip() for v in a.variants.split(",") if v.strip()]
     unknown = [v for v in names if v not in VARIANTS]

@@ -29,7 +29,7 @@ def render_latent(d: dict) -> list[str]:
              f"- command: `{d['command']}`; date: {d.get('date')}; code: {git_line(d.get('git'))}; source: `{d['_file']}`",
              "- each variant's DiT steps were set before training from a 30-step probe of its seconds per step, so "
              "the budget is a step count; total = tokenizer wall + DiT wall as measured", "",
-             "| variant | tokenizer s | DiT steps | total s | recon occ IoU | recon block acc | T | plausible | "
+             "| variant | tokenizer s | DiT steps | total s | recon occ IoU | recon block acc | sampler | plausible | "
              "same-block (real) | pattern TV (ratio) | hist TV (ratio) | FID (ratio) | pairwise IoU (real) | empty | "
              "near copies |", "|" + "---|" * 15]
     for name, v in d["variants"].items():
@@ -38,7 +38,7 @@ def render_latent(d: dict) -> list[str]:
             r = ev["report"]
             lines.append(
                 f"| {name} | {v.get('tokenizer_wall_s', 0):.0f} | {v['dit_steps']} | {v.get('total_wall_s', 0):.0f} | "
-                f"{_f(rec.get('occupancy_iou'))} | {_f(rec.get('solid_block_accuracy'))} | {key[1:]} | "
+                f"{_f(rec.get('occupancy_iou'))} | {_f(rec.get('solid_block_accuracy'))} | {key} | "
                 f"{_f(_v(r, 'plausible'))} ({_f(_b(r, 'plausible'))}) | {_f(_v(r, 'same_block'))} ({_f(_b(r, 'same_block'))}) | "
                 f"{_ratio(r, 'pattern_tv')} | {_ratio(r, 'hist_tv')} | {_ratio(r, 'fid')} | "
                 f"{_f(_v(r, 'pairwise_iou'))} ({_f(_b(r, 'pairwise_iou'))}) | {_f(_v(r, 'empty'))} | "
@@ -50,6 +50,6 @@ def render_latent(d: dict) -> list[str]:
                       f"![{name} reconstruction]({v['recon_sheet']})", ""]
         for key, ev in (v.get("evals") or {}).items():
             if ev.get("sheet"):
-                lines += [f"{name}, raw samples at temperature {key[1:]} (held-out real builds left, generated right): "
+                lines += [f"{name}, raw samples, sampler {key} (held-out real builds left, generated right): "
                           f"![{name} {key}]({ev['sheet']})", ""]
     return lines

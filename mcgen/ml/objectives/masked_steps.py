@@ -9,7 +9,12 @@ voxels stay masked. :func:`mask_rate` is the forward process's schedule, shared 
 The ``remask`` sampler is ``confidence`` with a corrector: each step (but the last) also puts a few
 of the generated solid voxels back under the mask, those committed with the least confidence, so
 an early parallel decision that the context around it no longer supports can be taken again
-(:func:`remask_choice`; the count still ends at zero masked). See :mod:`.masked` for the method.
+(:func:`remask_choice`; the count still ends at zero masked). The ``support`` sampler is ``confidence``
+that builds from the ground up (as Craftpilot grows outward from placed blocks): a solid candidate
+is revealed only where it is joined, through solid candidates and committed blocks, to the ground
+(y = 0) or to a given block, and a revealed block whose support was not revealed with it goes back
+under the mask (BrickGPT rolls back to the last stable state); at the last step a floating
+candidate becomes air (:func:`supported`), so no generated block floats. See :mod:`.masked` for the method.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from mcgen.errors import ConfigError
 from mcgen.ml.denoise import predict, unwrap
 
 MASK_SCHEDULES = ("cosine", "linear")
-MASKED_SAMPLERS = ("confidence", "random", "remask")
+MASKED_SAMPLERS = ("confidence", "random", "remask", "support")
 # ``remask``: share of the generated solid voxels put back under the mask at step i of N, times
 # (1 - (i + 1) / N), the least confident first (a ReMDM-style corrector, no extra network calls)
 REMASK_RATE = 0.1
@@ -66,13 +71,22 @@ def unmask_steps(model: torch.nn.Module, states: torch.Tensor, *, schedule: str,
         raw_draws = raw_draws.to(states.device)
         draws = raw_draws[:, 1:].view(n, 3, *states.shape[1:])  # (n, 3, N, P)
         cand, conf = candidates(probs, draws[:, 0], draws[:, 1], temperature, masked)
+        allowed = None
+        if sampler == "support":
+            allowed = supported(raw, states, cand, masked, held)
+            if i == num_steps - 1:  # nothing may stay masked: a floating candidate becomes air
+                cand = torch.where(allowed, cand, torch.zeros_like(cand))
         left = (free.double() * mask_rate(schedule, t_next)).floor().long() if i < num_steps - 1 \
             else torch.zeros_like(free)
         again = remask_choice(states, masked, held, committed, left, (i + 1) / num_steps) if sampler == "remask" \
             else None
         extra = again.flatten(1).sum(1) if again is not None else 0
         reveal = choose_reveals(masked, left - extra, draws[:, 2], conf, "random" if sampler == "random" else
-                                "confidence", t, cand > 0, 1.0 - probs[..., 0], raw_draws[:, 0])
+                                "confidence", t, cand > 0, 1.0 - probs[..., 0], raw_draws[:, 0], allowed)
+        if sampler == "support":  # a revealed block that would float (its support not revealed) goes back
+            after = torch.where(reveal, cand, states)
+            kept = supported(raw, after, torch.zeros_like(cand), after == v, held)
+            reveal &= ~((cand > 0) & ~kept)
         states = torch.where(reveal, cand, states)
         if again is not None:
             committed = torch.where(reveal, conf, committed)
@@ -150,7 +164,7 @@ def sharpen(p: torch.Tensor, temperature: float) -> torch.Tensor:
 
 def choose_reveals(masked: torch.Tensor, left: torch.Tensor, u: torch.Tensor, conf: torch.Tensor, sampler: str,
                    t: float, solid: torch.Tensor | None = None, p_solid: torch.Tensor | None = None,
-                   u_round: torch.Tensor | None = None) -> torch.Tensor:
+                   u_round: torch.Tensor | None = None, solid_allowed: torch.Tensor | None = None) -> torch.Tensor:
     """Which masked voxels to reveal so that ``left`` (n,) stay masked (all (n, N, P) but ``left``).
 
     ``random``: a uniform choice. ``confidence``: the top of ``log conf + t * Gumbel``; with
@@ -159,7 +173,8 @@ def choose_reveals(masked: torch.Tensor, left: torch.Tensor, u: torch.Tensor, co
     be occupied (``sum p_solid / masked``): air is always the surer call on sparse data, and
     revealing it first would shrink the building step by step. The solid count ``k * share`` is
     rounded up or down at random (``u_round`` (n,) uniforms; 0.5 = nearest), so the few reveals
-    of a many-step run are not all rounded to air.
+    of a many-step run are not all rounded to air. ``solid_allowed`` (the ``support`` sampler)
+    limits which solid candidates may be revealed; fewer than ``k`` reveals are then possible.
     """
     n = masked.shape[0]
     k = (masked.view(n, -1).sum(1) - left).clamp_min(0)  # how many to reveal per sample
@@ -172,12 +187,16 @@ def choose_reveals(masked: torch.Tensor, left: torch.Tensor, u: torch.Tensor, co
     m = masked.view(n, -1).float()
     share = (p_solid.view(n, -1) * m).sum(1) / m.sum(1).clamp_min(1)
     solid_ok, air_ok = masked & solid, masked & ~solid
+    if solid_allowed is not None:
+        solid_ok = solid_ok & solid_allowed
     if u_round is None:
         u_round = torch.full((n,), 0.5, device=masked.device)
-    k_solid = torch.minimum((k.double() * share.double() + u_round.double()).floor().long(),
-                            solid_ok.view(n, -1).sum(1))
+    n_solid = solid_ok.view(n, -1).sum(1)
+    k_solid = torch.minimum((k.double() * share.double() + u_round.double()).floor().long(), n_solid)
     k_air = torch.minimum(k - k_solid, air_ok.view(n, -1).sum(1))
     k_solid = k - k_air  # if air ran short, the rest are solid (and the other way round)
+    if solid_allowed is not None:
+        k_solid = torch.minimum(k_solid, n_solid)
     return top_mask(score, solid_ok, k_solid) | top_mask(score, air_ok, k_air)
 
 
@@ -193,3 +212,30 @@ def top_mask(score: torch.Tensor, allowed: torch.Tensor, k: torch.Tensor) -> tor
     idx = flat.topk(kmax, dim=1).indices  # (n, kmax), best first
     out.scatter_(1, idx, torch.arange(kmax, device=score.device).unsqueeze(0) < k.view(-1, 1))
     return out.view_as(allowed) & allowed
+
+
+def supported(raw: torch.nn.Module, states: torch.Tensor, cand: torch.Tensor, masked: torch.Tensor,
+              held: torch.Tensor) -> torch.Tensor:
+    """The ``support`` sampler's rule: which positions (n, N, P) are joined to the ground (y = 0) or to
+    a held block through solid positions (committed blocks and this step's solid candidates).
+
+    Everything is in token layout; the 6-neighbour flood fill runs in grid layout.
+    """
+    v = raw.cfg.vocab_size
+    solid = torch.where(masked, cand > 0, (states > 0) & (states < v))  # (n, N, P)
+    grid = raw.from_tokens(solid.to(torch.uint8)).squeeze(-1).bool()  # (n, X, Y, Z)
+    seeds = grid.clone()
+    seeds[:, :, 1:, :] = False
+    seeds |= raw.from_tokens((held & solid).to(torch.uint8)).squeeze(-1).bool()
+    reached = seeds
+    for _ in range(grid[0].numel()):
+        grow = reached.clone()
+        for d in (1, 2, 3):
+            n_ = grow.shape[d]
+            grow.narrow(d, 1, n_ - 1).logical_or_(reached.narrow(d, 0, n_ - 1))
+            grow.narrow(d, 0, n_ - 1).logical_or_(reached.narrow(d, 1, n_ - 1))
+        grow &= grid
+        if torch.equal(grow, reached):
+            break
+        reached = grow
+    return raw.to_tokens(reached.to(torch.uint8)).bool()  # (n, N, P)
