@@ -111,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     ck = load_checkpoint(packed)
     doc["file"] = {"path": str(packed.relative_to(ROOT)), "bytes": packed.stat().st_size, "sha256": file_sha256(packed),
                    "source_bytes": a.checkpoint.stat().st_size}
-    doc["model"] = {"parameters": count_parameters(ck.build_model()), "step": ck.step, "grid": ck.grid_size,
+    tok_params = count_parameters(ck.tokenizer_module().requires_grad_(True)) if ck.latent else 0
+    doc["model"] = {"parameters": count_parameters(ck.build_model()) + tok_params, "step": ck.step, "grid": ck.grid_size,
+                    "tokenizer_parameters": tok_params,
                     "labels": ck.label_names, "objective": ck.objective().kind, "head": ck.model_cfg.head,
                     "vocabulary": len(ck.vocabulary)}
     t = time.perf_counter()
