@@ -28,8 +28,9 @@ CLEANUP_HELP = ("After sampling, each structure is first lowered onto the ground
 
 
 SAMPLER_HELP = ("Gaussian models: ddim or ddpm [ddim]; masked models: confidence (surest voxels first), "
-                "random (any order) or remask (confidence, and each step re-masks a few of the least sure "
-                "generated blocks) [confidence].")
+                "random (any order), remask (confidence, and each step re-masks a few of the least sure "
+                "generated blocks) or support (confidence, building up from the ground: no block floats) "
+                "[confidence].")
 STEPS_HELP = "Sampler steps (network evaluations). [50 for Gaussian models, 25 for masked ones]"
 TEMPERATURE_HELP = "Masked models: sharpness of the block choice once a voxel is solid (0 = most likely). [1]"
 
