@@ -60,8 +60,9 @@ class LatentObjective:
         return self.tokenizer
 
     def encode(self, blocks: torch.Tensor) -> torch.Tensor:
-        """(B, G, G, G) blocks -> (B, n, n, n) codes."""
-        return self._tok(blocks.device).encode(blocks.long())
+        """(B, G, G, G) blocks -> (B, n, n, n) codes (in float32 even under autocast: the codes are roundings)."""
+        with torch.autocast(blocks.device.type, enabled=False):
+            return self._tok(blocks.device).encode(blocks.long())
 
     def loss(self, model: torch.nn.Module, blocks: torch.Tensor, labels: torch.Tensor | None, *,
              generator: torch.Generator | None = None) -> torch.Tensor:
@@ -105,7 +106,8 @@ class LatentObjective:
         codes = self.inner.sample(model, n, sampler=sampler, num_steps=num_steps, seed=seed, labels=labels,
                                   guidance=guidance, temperature=temperature, known=code_known, device=device,
                                   progress=progress)
-        blocks = tok.decode_blocks(codes)  # (n, G, G, G)
+        with torch.autocast(device.type, enabled=False):
+            blocks = tok.decode_blocks(codes)  # (n, G, G, G)
         if known is not None:
             blocks = torch.where(known >= 0, known, blocks)
         return blocks
