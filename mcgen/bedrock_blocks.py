@@ -8,7 +8,9 @@ own version (``planks{wood_type}`` in a 1.18 save, ``oak_planks`` from 1.21).
 
 Bedrock stores no fence/pane/wall-post shape the game computes itself (fence and pane
 connections, stair corners), and waterlogging goes to a second block layer (``WATER``).
-:func:`to_java` inverts the mapping for the states in :func:`_candidates`.
+:func:`to_java` inverts the mapping for the states in :func:`_candidates`; after reading,
+:func:`reconnect` recomputes fence and pane connections and :func:`pair_doors` completes each door
+half from the other.
 
 Numpy core: no amulet, no export, no world (both of those import this module).
 """
@@ -17,8 +19,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from mcgen.blocks import format_state, parse_state
-from mcgen.vocab import DEFAULT_VOCAB
+import numpy as np
+
+from mcgen.blocks import AIR, base_name, format_state, parse_state
+from mcgen.grid import VoxelGrid
+from mcgen.vocab import DEFAULT_VOCAB, is_partial
 
 BYTE, INT, STRING = 1, 3, 8  # NBT tag ids (the same numbers as mcgen.export.nbtio's)
 BLOCK_VERSION = 18168865  # 1.21.60.33 packed as bytes
@@ -237,5 +242,68 @@ def native_state(name: str, states: dict) -> str:
     return format_state(name.lower(), props)
 
 
+def reconnect(grid: VoxelGrid) -> VoxelGrid:
+    """Recompute north/east/south/west of fences and panes from their neighbours.
+
+    A connectable block links to a neighbour of the same family (fence or pane/bars) or to
+    any full (non-partial) solid block, as the game does.
+    """
+    pal = grid.palette
+    fam = np.array([_family(s) for s in pal], dtype=np.int8)  # 0 none, 1 fence, 2 pane
+    if not (fam > 0).any():
+        return grid
+    full = np.array([s != AIR and not is_partial(s) for s in pal])
+    b = grid.blocks
+    cf, cfull = fam[b], full[b]
+    states = np.array(pal, dtype=object)[b]
+    pad_f, pad_s = np.pad(cf, 1), np.pad(cfull, 1)
+    x, y, z = b.shape
+    sl = {"north": (1, 1, 0), "south": (1, 1, 2), "west": (0, 1, 1), "east": (2, 1, 1)}
+    links = {d: ((pad_f[o[0]:o[0] + x, 1:1 + y, o[2]:o[2] + z] == cf) | pad_s[o[0]:o[0] + x, 1:1 + y, o[2]:o[2] + z])
+             for d, o in sl.items()}
+    for pos in zip(*np.nonzero(cf > 0)):
+        name, props = parse_state(states[pos])
+        props.update({d: "true" if links[d][pos] else "false" for d in sl})
+        props.setdefault("waterlogged", "false")
+        states[pos] = format_state(name, props)
+    return VoxelGrid.from_states(states, dict(grid.meta))
+
+
+def _family(state: str) -> int:
+    bid = base_name(state).split(":")[-1]
+    if bid.endswith("_fence"):
+        return 1
+    if bid.endswith("_pane") or bid == "iron_bars":
+        return 2
+    return 0
+
+
+def pair_doors(grid: VoxelGrid) -> VoxelGrid:
+    """Give each half of a door what Bedrock keeps only in the other half.
+
+    Bedrock stores a door's facing and open state in its lower half and the hinge in its upper
+    half (saves before 1.21 keep nothing else; amulet writes the upper half facing south), so
+    after reading, an upper half takes facing and open from the lower half below it and the lower
+    half takes the hinge from the upper half above it.
+    """
+    pal = grid.palette
+    doors = {i: parse_state(s) for i, s in enumerate(pal) if base_name(s).endswith("_door") and
+             set(parse_state(s)[1]) >= {"facing", "half", "hinge", "open"}}
+    if not doors:
+        return grid
+    b = grid.blocks
+    states = np.array(pal, dtype=object)[b]
+    for x, y, z in zip(*np.nonzero(np.isin(b, list(doors)))):
+        name, props = doors[int(b[x, y, z])]
+        other = int(b[x, y + 1, z]) if props["half"] == "lower" and y + 1 < b.shape[1] else (
+            int(b[x, y - 1, z]) if props["half"] == "upper" and y > 0 else -1)
+        if other not in doors or doors[other][0] != name or doors[other][1]["half"] == props["half"]:
+            continue
+        mate = doors[other][1]
+        keep = {"hinge": mate["hinge"]} if props["half"] == "lower" else {"facing": mate["facing"], "open": mate["open"]}
+        states[x, y, z] = format_state(name, {**props, **keep})
+    return VoxelGrid.from_states(states, dict(grid.meta))
+
+
 __all__ = ["BLOCK_VERSION", "BYTE", "BedrockState", "COLORS", "INT", "MAPPING_VERSION", "STRING", "WATER", "WOODS",
-           "native_state", "to_bedrock", "to_java", "unmapped"]
+           "native_state", "pair_doors", "reconnect", "to_bedrock", "to_java", "unmapped"]

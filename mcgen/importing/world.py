@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mcgen.bedrock_blocks import MAPPING_VERSION, pair_doors, reconnect, to_java
 from mcgen.blocks import AIR, canonicalize
 from mcgen.errors import BlockStateError, WorldError
 from mcgen.grid import VoxelGrid
@@ -54,9 +55,19 @@ def _check_not_open(world: Path) -> None:
         return  # unreadable lock file: amulet will say what is wrong
 
 
-def _java_state(block, version) -> str:
+def _java_state(block, version, bedrock=None) -> str:
+    """The canonical Java state of a universal block: through the one Java -> Bedrock table's
+    inverse for a block of a Bedrock save (``bedrock``: the table's Bedrock version) when it knows
+    the block, else through amulet's Java tables."""
     from amulet.api.block import Block  # noqa: PLC0415
 
+    if bedrock is not None:
+        native = bedrock.block.from_universal(block)[0]
+        if isinstance(native, Block):
+            wet = any(e.base_name == "water" for e in block.extra_blocks)
+            java = to_java(native.namespaced_name, {k: v.py_data for k, v in native.properties.items()}, wet)
+            if java is not None:
+                return java
     out = version.block.from_universal(block)[0]
     if not isinstance(out, Block):
         return AIR
@@ -106,7 +117,8 @@ def read_world_box(world: str | os.PathLike, box: tuple[int, int, int, int, int,
     lut = np.array([palette.index(s) for s in states], dtype=np.int64)
     meta = {"source": f"{world} box {' '.join(map(str, box))}", "world": str(world), "box": list(box),
             "block_entities": entities}
-    return VoxelGrid(lut[ids], palette, meta)
+    grid = VoxelGrid(lut[ids], palette, meta)
+    return pair_doors(reconnect(grid)) if source != world else grid  # Bedrock keeps neither in its saves
 
 
 def _open(world: Path):
@@ -128,6 +140,7 @@ def _read_box(level, dimension: str, lo: tuple[int, int, int], hi: tuple[int, in
     wrapper = level.level_wrapper
     java = wrapper.platform == "java"
     version = level.translation_manager.get_version("java", wrapper.version if java else _JAVA_FALLBACK)
+    bedrock = level.translation_manager.get_version("bedrock", MAPPING_VERSION) if wrapper.platform == "bedrock" else None
     raw = np.full(tuple(h - low for low, h in zip(lo, hi)), -1, dtype=np.int64)  # -1: no chunk there
     entities = 0
     try:
@@ -138,5 +151,5 @@ def _read_box(level, dimension: str, lo: tuple[int, int, int], hi: tuple[int, in
     except Exception as exc:  # noqa: BLE001 - corrupt chunks surface as assorted amulet errors
         raise WorldError(f"amulet cannot read the box: {exc}", path=world) from exc
     uniq, inv = np.unique(raw, return_inverse=True)
-    states = [AIR if u < 0 else _java_state(level.block_palette[int(u)], version) for u in uniq.tolist()]
+    states = [AIR if u < 0 else _java_state(level.block_palette[int(u)], version, bedrock) for u in uniq.tolist()]
     return inv.reshape(raw.shape), states, entities

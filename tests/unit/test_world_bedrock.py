@@ -240,3 +240,32 @@ def test_world_info_and_layout_read_the_bedrock_level_dat(world_copy):
     before = digest(world)
     top = surface_y(world, 84, 4, 85, 5)
     assert top is not None and 40 < top < 130 and digest(world) == before  # read from a copy, nothing written
+
+
+def small_house() -> VoxelGrid:
+    """A floor, a pane run between two blocks, a door (both halves), stairs, a waterlogged slab, a log, water."""
+    pane = "minecraft:glass_pane[east=true,north=false,south=false,waterlogged=false,west=true]"
+    cells = {(0, 1, 0): "minecraft:stone_bricks", (1, 1, 0): pane, (2, 1, 0): pane, (3, 1, 0): "minecraft:stone_bricks",
+             (5, 1, 0): "minecraft:oak_door[facing=east,half=lower,hinge=right,open=true,powered=false]",
+             (5, 2, 0): "minecraft:oak_door[facing=east,half=upper,hinge=right,open=true,powered=false]",
+             (0, 1, 3): "minecraft:oak_stairs[facing=west,half=top,shape=straight,waterlogged=false]",
+             (2, 1, 3): "minecraft:oak_slab[type=bottom,waterlogged=true]", (4, 1, 3): "minecraft:oak_log[axis=z]",
+             (5, 1, 3): "minecraft:water[level=0]"}
+    states = np.full((6, 3, 4), "minecraft:air", dtype=object)
+    states[:, 0, :] = "minecraft:cobblestone"
+    for pos, state in cells.items():
+        states[pos] = state
+    return VoxelGrid.from_states(states)
+
+
+def test_a_box_read_for_completion_is_the_pasted_structure_and_the_save_stays_untouched(world_copy):
+    from mcgen.importing.world import read_world_box
+
+    world = world_copy("bedrock1_18_superflat")
+    house = small_house()
+    paste(world, [Placement(house, 1, -61, 1)], backup=False)
+    before = digest(world)
+    got = read_world_box(world, (1, -61, 1, 6, -59, 4))
+    assert digest(world) == before  # read from a temporary copy: LevelDB never opened the save itself
+    assert [[[got.state_at(x, y, z) for z in range(4)] for y in range(3)] for x in range(6)] == \
+        [[[house.state_at(x, y, z) for z in range(4)] for y in range(3)] for x in range(6)]
