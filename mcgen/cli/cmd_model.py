@@ -41,8 +41,9 @@ def check_sampling(ck, sampler: str | None, num_steps: int | None) -> tuple[str,
     from mcgen.ml.objectives.base import check_sampler  # noqa: PLC0415 - torch is imported on demand
 
     obj = ck.objective()
-    sampler = sampler or obj.default_sampler
-    num_steps = num_steps or obj.default_steps
+    rec = ck.sampling_defaults()
+    sampler = sampler or rec.get("sampler") or obj.default_sampler
+    num_steps = num_steps or rec.get("num_steps") or obj.default_steps
     check_sampler(sampler, obj.samplers, obj.kind, UsageError, name=f"--sampler {sampler}")
     obj.check(sampler, num_steps)
     return sampler, num_steps

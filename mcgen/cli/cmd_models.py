@@ -79,6 +79,9 @@ def pack_cmd(
     out_path: str = typer.Argument(..., metavar="OUT", help="The packed checkpoint to write (.pt)."),
     dtype: str = typer.Option("float16", "--dtype", help="float16, bfloat16 or float32."),
     force: bool = typer.Option(False, "--force", help="Overwrite OUT if it exists."),
+    sampler: str = typer.Option(None, "--sampler", help="Record the sampler this model samples with by default."),
+    steps: int = typer.Option(None, "--steps", min=1, help="Record its default sampler steps."),
+    temperature: float = typer.Option(None, "--temperature", min=0.0, help="Record its default temperature."),
 ) -> None:
     """Pack a checkpoint to share or ship: EMA weights only, float16 by default.
 
@@ -95,7 +98,8 @@ def pack_cmd(
         raise FileIOError("already exists (use --force to overwrite)", path=dst)
     if dst.exists() and dst.resolve() == src.resolve():
         raise ConfigError("OUT is the checkpoint itself: write the packed file somewhere else")
-    ck = pack_checkpoint(src, dst, dtype=dtype)
+    ck = pack_checkpoint(src, dst, dtype=dtype,
+                         sampling={"sampler": sampler, "num_steps": steps, "temperature": temperature})
     before, after = src.stat().st_size, dst.stat().st_size
     say(f"packed {src} (step {ck.step}, {before / 1e6:.1f} MB) -> {dst} ({dtype}, {after / 1e6:.1f} MB)")
     out(f"{dst}  sha256 {file_sha256(dst)}")

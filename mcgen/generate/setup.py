@@ -172,7 +172,10 @@ def prepare_sampling(checkpoint: str | Path | Checkpoint, settings: SampleSettin
     dev = s.device if isinstance(s.device, torch.device) else resolve_device(s.device)
     label_idx = label_index(ck, s.label)
     objective = ck.objective()
-    s = replace(s, sampler=s.sampler or objective.default_sampler, num_steps=s.num_steps or objective.default_steps,
+    rec = ck.sampling_defaults()  # what the model recommends, under what the user said
+    s = replace(s, sampler=s.sampler or rec.get("sampler") or objective.default_sampler,
+                num_steps=s.num_steps or rec.get("num_steps") or objective.default_steps,
+                temperature=s.temperature if s.temperature is not None else rec.get("temperature"),
                 guidance=1.0 if s.guidance is None else float(s.guidance))
     objective.check(s.sampler, s.num_steps)
     return SamplingSetup(ck, objective, s, label_idx, dev)

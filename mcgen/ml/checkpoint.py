@@ -156,6 +156,16 @@ class Checkpoint:
     _models: dict[str, DiT3D] = field(default_factory=dict, repr=False, compare=False)
     _tokenizer: VoxelTokenizer | None = field(default=None, repr=False, compare=False)
 
+    def sampling_defaults(self) -> dict[str, Any]:
+        """The sampler settings this model recommends (``extra["sampling"]``, written by ``mcgen models
+        pack --sampler/--temperature/--steps``): ``sampler``, ``num_steps``, ``temperature``, each
+        optional. Settings a user gives win; a model without them uses its objective's defaults."""
+        d = (self.extra or {}).get("sampling")
+        if not isinstance(d, dict):
+            return {}
+        kinds = {"sampler": str, "num_steps": int, "temperature": (int, float)}
+        return {k: d[k] for k, kind in kinds.items() if isinstance(d.get(k), kind) and not isinstance(d.get(k), bool)}
+
     @property
     def latent(self) -> bool:
         """Whether the DiT generates a tokenizer's codes (a latent model)."""
@@ -256,12 +266,14 @@ PACK_DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": 
 
 
 def pack_checkpoint(src: str | os.PathLike, dst: str | os.PathLike, *, dtype: str = "float16",
-                    extra: dict | None = None) -> Checkpoint:
+                    extra: dict | None = None, sampling: dict | None = None) -> Checkpoint:
     """Write the compact, shareable form of a checkpoint: EMA weights only, cast to ``dtype``.
 
     The optimizer, the live (non-EMA) weights and the RNG states go, so the file cannot resume a
     run, but it samples, evaluates and fine-tunes (``--init-from``) like the original; loading
-    casts the weights back to float32. ``extra`` is merged into the file's ``extra`` (provenance).
+    casts the weights back to float32. ``extra`` is merged into the file's ``extra`` (provenance);
+    ``sampling`` (``sampler``, ``num_steps``, ``temperature``) becomes the file's recommended sampler
+    settings (:meth:`Checkpoint.sampling_defaults`), checked against its objective first.
     Returns the source checkpoint as loaded.
 
     Raises:
@@ -273,6 +285,13 @@ def pack_checkpoint(src: str | os.PathLike, dst: str | os.PathLike, *, dtype: st
         raise ConfigError(f"dtype must be one of {', '.join(PACK_DTYPES)}, got {dtype!r}")
     ck = load_checkpoint(src)
     cast = PACK_DTYPES[dtype]
+    sampling = {k: v for k, v in (sampling or {}).items() if v is not None}
+    if sampling:
+        obj = ck.objective()
+        obj.check(sampling.get("sampler", obj.default_sampler), sampling.get("num_steps", obj.default_steps))
+        if not sampling.get("temperature", 1.0) >= 0:
+            raise ConfigError(f"temperature must be >= 0, got {sampling['temperature']}")
+        extra = {**(extra or {}), "sampling": sampling}
 
     def packed(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {k: v.to(cast) if v.is_floating_point() else v for k, v in state.items()}

@@ -131,3 +131,21 @@ def test_a_dataset_with_blocks_the_tokenizer_lacks_is_refused(setup, tmp_path) -
     data = _add_castle(write_dataset(tmp_path / "d", count=4), NEW_STATES)
     with pytest.raises(ConfigError, match="another vocabulary"):
         train(_cfg(data, tmp_path / "o", tok, max_steps=1), progress=False)
+
+
+def test_a_packed_model_samples_with_its_recorded_sampler_settings(setup, tmp_path, capsys) -> None:
+    _, _, ck_path = setup
+    packed = tmp_path / "rec.pt"
+    assert run(["models", "pack", str(ck_path), str(packed), "--sampler", "support", "--steps", "3",
+                "--temperature", "0.5"]) == 0
+    ck = load_checkpoint(packed)
+    assert ck.sampling_defaults() == {"sampler": "support", "num_steps": 3, "temperature": 0.5}
+    plain = generate(ck, 2, settings=SampleSettings(device="cpu"), clean="none")
+    said = generate(ck, 2, settings=SampleSettings(sampler="support", num_steps=3, temperature=0.5, device="cpu"),
+                    clean="none")
+    other = generate(ck, 2, settings=SampleSettings(sampler="confidence", device="cpu"), clean="none")
+    assert all((a.blocks == b.blocks).all() for a, b in zip(plain, said))
+    assert plain[0].meta["sampler"] == "support" and other[0].meta["sampler"] == "confidence"  # the user's wins
+    assert run(["models", "pack", str(ck_path), str(tmp_path / "x.pt"), "--sampler", "ddim"]) == 3
+    assert "sampler" in capsys.readouterr().err and not (tmp_path / "x.pt").exists()
+    assert load_checkpoint(ck_path).sampling_defaults() == {}  # a model without them: the objective's defaults
