@@ -300,7 +300,8 @@ def pair_doors(grid: VoxelGrid) -> VoxelGrid:
         if other not in doors or doors[other][0] != name or doors[other][1]["half"] == props["half"]:
             continue
         mate = doors[other][1]
-        keep = {"hinge": mate["hinge"]} if props["half"] == "lower" else {"facing": mate["facing"], "open": mate["open"]}
+        keep = ({"hinge": mate["hinge"]} if props["half"] == "lower"
+                else {"facing": mate["facing"], "open": mate["open"]})
         states[x, y, z] = format_state(name, {**props, **keep})
     return VoxelGrid.from_states(states, dict(grid.meta))
 

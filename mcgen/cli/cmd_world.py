@@ -14,7 +14,8 @@ from mcgen.cli.common import out, say
 from mcgen.cli.worldout import LIGHT_NOTE, paste_opts, print_report, write_build_files
 from mcgen.errors import UsageError
 
-world_app = typer.Typer(help="Create, inspect and restore Minecraft world saves (Java or Bedrock).", no_args_is_help=True)
+world_app = typer.Typer(help="Create, inspect and restore Minecraft world saves (Java or Bedrock).",
+                        no_args_is_help=True)
 
 
 def paste_cmd(

@@ -70,7 +70,8 @@ def world_info(world_path: str | os.PathLike) -> dict[str, Any]:
         "spawn_dimension": info.spawn_dimension,
         "generator": info.generator, "locked": is_locked(world), "log": read_log(world),
         "relight_function": (world / "datapacks/mcgen/data/mcgen/function/relight.mcfunction").is_file(),
-        "backups": [{"id": b.id, "created": b.created, "reason": b.reason, "files": b.files} for b in list_backups(world)],
+        "backups": [{"id": b.id, "created": b.created, "reason": b.reason, "files": b.files}
+                    for b in list_backups(world)],
     }
 
 

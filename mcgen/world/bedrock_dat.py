@@ -111,10 +111,11 @@ def check_writable(world: Path, info: LevelInfo) -> None:
     if not version:
         raise WorldError(f"level.dat has no lastOpenedWithVersion, so the save's version is unknown; {span}",
                          path=world)
-    if version < MIN_WRITABLE or version > newest[:3]:
-        raise WorldError(f"this save is from {info.version_name}; {span} (open it in a newer game first)"
-                         if version < MIN_WRITABLE else f"this save is from {info.version_name}; {span}"
-                         " (amulet-core's tables end there; update amulet-core)", path=world)
+    if version < MIN_WRITABLE:
+        raise WorldError(f"this save is from {info.version_name}; {span} (open it in a newer game first)", path=world)
+    if version > newest[:3]:
+        raise WorldError(f"this save is from {info.version_name}; {span} (amulet-core's tables end there;"
+                         " update amulet-core)", path=world)
 
 
 def new_version(mc_version: str | None) -> tuple[int, ...]:
@@ -125,7 +126,8 @@ def new_version(mc_version: str | None) -> tuple[int, ...]:
     """
     key = mc_version or DEFAULT_NEW_VERSION
     if key not in NEW_WORLD_VERSIONS:
-        raise ConfigError(f"unsupported --mc-version {key!r} for a Bedrock save; choose {', '.join(NEW_WORLD_VERSIONS)}")
+        raise ConfigError(f"unsupported --mc-version {key!r} for a Bedrock save; choose "
+                          f"{', '.join(NEW_WORLD_VERSIONS)}")
     return NEW_WORLD_VERSIONS[key]
 
 
@@ -147,7 +149,8 @@ def build_bedrock_level_dat(name: str, version: tuple[int, ...], spawn: tuple[in
     ver = nbt.ListTag([nbt.IntTag(v) for v in version])
     root = nbt.CompoundTag({
         "LevelName": nbt.StringTag(name), "StorageVersion": nbt.IntTag(10), "WorldVersion": nbt.IntTag(1),
-        "lastOpenedWithVersion": ver, "MinimumCompatibleClientVersion": nbt.ListTag([nbt.IntTag(v) for v in version]),
+        "lastOpenedWithVersion": ver,
+        "MinimumCompatibleClientVersion": nbt.ListTag([nbt.IntTag(v) for v in version]),
         "InventoryVersion": nbt.StringTag(".".join(map(str, version[:3]))), "NetworkVersion": nbt.IntTag(0),
         "Generator": nbt.IntTag(2), "FlatWorldLayers": nbt.StringTag(_flat_layers_json()),
         "BiomeOverride": nbt.StringTag(""), "RandomSeed": nbt.LongTag(seed),
@@ -155,9 +158,11 @@ def build_bedrock_level_dat(name: str, version: tuple[int, ...], spawn: tuple[in
         "LimitedWorldOriginX": nbt.IntTag(spawn[0]), "LimitedWorldOriginY": nbt.IntTag(UNSET_SPAWN_Y),
         "LimitedWorldOriginZ": nbt.IntTag(spawn[2]), "limitedWorldDepth": nbt.IntTag(16),
         "limitedWorldWidth": nbt.IntTag(16), "LastPlayed": nbt.LongTag(now), "Time": nbt.LongTag(6000),
-        "currentTick": nbt.LongTag(0), "GameType": nbt.IntTag(1), "Difficulty": nbt.IntTag(0), "Platform": nbt.IntTag(2),
+        "currentTick": nbt.LongTag(0), "GameType": nbt.IntTag(1), "Difficulty": nbt.IntTag(0),
+        "Platform": nbt.IntTag(2),
         "NetherScale": nbt.IntTag(8), "PlatformBroadcastIntent": nbt.IntTag(3), "XBLBroadcastIntent": nbt.IntTag(3),
-        "eduOffer": nbt.IntTag(0), "functioncommandlimit": nbt.IntTag(10000), "maxcommandchainlength": nbt.IntTag(65535),
+        "eduOffer": nbt.IntTag(0), "functioncommandlimit": nbt.IntTag(10000),
+        "maxcommandchainlength": nbt.IntTag(65535),
         "randomtickspeed": nbt.IntTag(1), "serverChunkTickRange": nbt.IntTag(4), "spawnradius": nbt.IntTag(5),
         "lightningLevel": nbt.FloatTag(0.0), "lightningTime": nbt.IntTag(100000), "rainLevel": nbt.FloatTag(0.0),
         "rainTime": nbt.IntTag(100000), "baseGameVersion": nbt.StringTag("*"), "prid": nbt.StringTag(""),

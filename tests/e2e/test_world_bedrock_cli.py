@@ -163,3 +163,14 @@ def test_complete_a_box_of_a_bedrock_save_and_paste_it_back(bedrock_save, capsys
     after = BedrockReader(bedrock_save)
     for x, y, z in zip(*np.nonzero(given)):  # every given block stays as the save had it
         assert after.block(x, -60 + y, z) == reader.block(x, -60 + y, z)
+
+
+@pytest.mark.parametrize("argv,msg", [
+    (["world", "new", "x", "--edition", "bedrock", "--mc-version", "1.18"], "unsupported --mc-version '1.18' for a Bedrock"),
+    (["world", "new", "x", "--edition", "pocket"], "unknown edition 'pocket'"),
+])
+def test_world_new_refuses_what_it_does_not_write(cwd, capsys, argv, msg):
+    assert run(argv) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("mcgen: error: ") and msg in err and "\n" not in err
+    assert not (cwd / "worlds" / "x").exists()

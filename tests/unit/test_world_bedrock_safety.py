@@ -145,6 +145,23 @@ def test_a_full_disk_while_staging_leaves_the_save_as_it_was(flat, monkeypatch):
     assert digest(flat) == before
 
 
+def test_a_full_disk_while_the_new_store_goes_in_leaves_the_save_as_it_was(flat, monkeypatch):
+    import mcgen.world.leveldb_files as lf
+
+    before = digest(flat)
+    real = lf.copy_file
+
+    def copy_file(src, dst):
+        if dst.parent == flat / "db" and dst.name == "CURRENT":  # the commit point itself fails
+            raise FileIOError("cannot copy CURRENT: No space left on device", path=dst)
+        return real(src, dst)
+
+    monkeypatch.setattr(lf, "copy_file", copy_file)
+    with pytest.raises(FileIOError, match="No space left"):
+        paste(flat, [Placement(grid(), 2, None, 2)])
+    assert digest(flat) == before and not list_backups(flat)
+
+
 KILL_IN = textwrap.dedent("""
     import os, sys, time
     from mcgen.world import Placement, paste
