@@ -106,7 +106,7 @@ def bedrock_form(translations, state: str, version: tuple[int, ...]) -> list[tup
 
 
 def full_chunk(reader: BedrockReader) -> tuple[int, int]:
-    """A chunk the game finished (finalised state 2) whose east and south neighbours exist too."""
+    """A chunk the game finished (finalised state 2): the middle one of those, in sorted order."""
     done = set()
     for key, value in reader.kv.items():
         if len(key) == 9 and key[8] == 0x36 and value[:1] == b"\x02":
