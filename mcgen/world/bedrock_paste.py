@@ -49,8 +49,9 @@ def stage(world: Path, staging: Path, name: str = "") -> None:
 def readable_copy(world: Path) -> Iterator[Path]:
     """A temporary copy of the save for reading through amulet (LevelDB writes when it opens a store).
 
-    The copy lives in a hidden folder inside the save (so tables can be hard-linked) and is
-    removed afterwards; the save's own files are not touched.
+    The copy lives in a hidden folder inside the save (so tables can be hard-linked; in the
+    system's temporary folder when the save is read-only) and is removed afterwards; the save's
+    own files are not touched.
 
     Raises:
         WorldError: the game holds the save.
@@ -58,7 +59,10 @@ def readable_copy(world: Path) -> Iterator[Path]:
     """
     world = Path(world)
     check_unlocked(world)
-    tmp = Path(tempfile.mkdtemp(prefix=".mcgen_read-", dir=world))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=".mcgen_read-", dir=world))
+    except OSError:
+        tmp = Path(tempfile.mkdtemp(prefix="mcgen-read-"))
     try:
         stage(world, tmp / "w")
         yield tmp / "w"

@@ -269,3 +269,26 @@ def test_a_box_read_for_completion_is_the_pasted_structure_and_the_save_stays_un
     assert digest(world) == before  # read from a temporary copy: LevelDB never opened the save itself
     assert [[[got.state_at(x, y, z) for z in range(4)] for y in range(3)] for x in range(6)] == \
         [[[house.state_at(x, y, z) for z in range(4)] for y in range(3)] for x in range(6)]
+
+
+def test_a_save_that_cannot_hold_a_temporary_copy_is_read_from_one_elsewhere(world_copy, monkeypatch):
+    import tempfile
+
+    from mcgen.importing.world import read_world_box
+
+    world = world_copy("bedrock1_18_superflat")
+    real, made = tempfile.mkdtemp, []
+
+    def mkdtemp(*a, dir=None, **k):  # a read-only save folder
+        if dir is not None and Path(dir) == world:
+            raise PermissionError(13, "Permission denied")
+        out = real(*a, dir=dir, **k)
+        if dir is None and k.get("prefix", "").startswith("mcgen-read-"):
+            made.append(out)
+        return out
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    before = digest(world)
+    assert read_world_box(world, (0, -64, 0, 1, -61, 1)).state_at(0, 0, 0) == "minecraft:bedrock"
+    assert paste(world, [Placement(small_house(), 1, -60, 1)], dry_run=True).boxes[0].min == (1, -60, 1)
+    assert len(made) == 2 and not any(Path(m).exists() for m in made) and digest(world) == before
