@@ -122,7 +122,7 @@ def run_variant(name: str, a: argparse.Namespace, data: Path) -> dict:
                     str(data), "--num-samples", str(a.num_samples), "--cleanup", "none", "--device", "cpu",
                     "--sampler", sampler, "--temperature", str(temp), "--save-samples", str(samples),
                     "--json", str(report)]
-        wall = run_logged(eval_cmd)
+        wall = stage(eval_cmd, report, a.reuse, run / f"eval_{key}_stage.json")
         pic = ROOT / "docs" / f"study_{a.name}_{name}_{key}.png"
         shown = sheet(data, samples, pic)
         doc["evals"][key] = {"command": shlex.join(eval_cmd[2:]), "wall_s": wall, "report": json.loads(report.read_text()),
