@@ -115,7 +115,8 @@ def run_variant(name: str, a: argparse.Namespace, data: Path) -> dict:
     doc["train_wall_s"] = stage(train_cmd, run / "dit" / "checkpoints" / "latest.pt", a.reuse, run / "train_stage.json")
     doc["total_wall_s"] = round(spent + doc["train_wall_s"], 1)
     doc["evals"] = {}
-    for sampler, temp in [(s, t) for s in a.samplers for t in a.temperatures]:
+    samplers = a.samplers_for.get(name, a.samplers)
+    for sampler, temp in [(s, t) for s in samplers for t in a.temperatures]:
         key = f"{sampler}-T{temp:g}"
         samples, report = run / f"samples_{key}", run / f"eval_{key}.json"
         eval_cmd = [*MCGEN, "evaluate", "--checkpoint", str(run / "dit" / "checkpoints" / "latest.pt"), "--reference",
@@ -140,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tok-steps", type=int, default=900)
     p.add_argument("--temperatures", default="1", help="comma-separated sampler temperatures to evaluate")
     p.add_argument("--samplers", default="confidence,support", help="comma-separated samplers to evaluate")
+    p.add_argument("--samplers-for", action="append", default=[], metavar="VARIANT=S1,S2",
+                   help="other samplers for one variant")
     p.add_argument("--num-samples", type=int, default=256)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--reuse", action="store_true")
@@ -147,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     a.temperatures = [float(t) for t in a.temperatures.split(",")]
     a.samplers = [s.strip() for s in a.samplers.split(",") if s.strip()]
+    a.samplers_for = {k: [x for x in v.split(",") if x] for k, v in (o.split("=", 1) for o in a.samplers_for)}
     data = a.data or a.work / "data16"
     names = [v.strip() for v in a.variants.split(",") if v.strip()]
     unknown = [v for v in names if v not in VARIANTS]
