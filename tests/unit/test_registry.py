@@ -145,7 +145,7 @@ def test_every_installed_model_matches_its_sha256_and_loads(name):
     reg = registry.current()
     ck = load_checkpoint(reg.path(name))
     row = reg.get(name)
-    assert (ck.model_cfg.grid_size, tuple(ck.label_names), ck.objective().kind) == (row.grid, row.labels, row.objective)
+    assert (ck.grid_size, tuple(ck.label_names), ck.objective().kind) == (row.grid, row.labels, row.objective)
 
 
 SHIPPED_SAMPLES = Path(__file__).resolve().parents[1] / "data" / "shipped_samples.json"
