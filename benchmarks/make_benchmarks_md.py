@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
 from machine import describe_machine, git_line, git_state, machine_line  # noqa: E402
-from render_latent import render_latent  # noqa: E402
+from render_latent import render_latent, render_model_speed  # noqa: E402
 
 # script -> what it measures (owners: sampling = model engineer, training = trainer, ...)
 SPEED_SCRIPTS = {
@@ -427,6 +427,7 @@ SECTIONS = (
     ("complete_bench", ["## Completion (`benchmarks/complete_bench.py`)", ""], render_complete),
     ("latent_study", ["## Voxel against latent DiTs at equal compute (`benchmarks/latent_study.py`)", ""],
      render_latent),
+    ("model_speed", ["## Trained models' speed (`benchmarks/model_speed.py`)", ""], render_model_speed),
 )
 
 

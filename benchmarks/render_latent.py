@@ -53,3 +53,14 @@ def render_latent(d: dict) -> list[str]:
                 lines += [f"{name}, raw samples, sampler {key} (held-out real builds left, generated right): "
                           f"![{name} {key}]({ev['sheet']})", ""]
     return lines
+
+
+def render_model_speed(d: dict) -> list[str]:
+    """Trained models' speed as a user meets it, all measured in one run."""
+    lines = [f"### `{d['name']}`", "", f"- machine: {machine_line(d['machine'])}",
+             f"- command: `{d['command']}`; date: {d.get('date')}; code: {git_line(d.get('git'))}; source: `{d['_file']}`",
+             "", "| model | sampler (steps) | one raw building, batch 1 (median s) | `mcgen build --count 4` into a new world (s) |",
+             "|---|---|---|---|"]
+    for name, r in d["models"].items():
+        lines.append(f"| `{name}` | {r.get('sampler')} ({r.get('steps')}) | {r['sample_s']:.3f} | {r['build4_s']:.2f} |")
+    return [*lines, ""]
