@@ -88,6 +88,22 @@ def style_sheet(samples: Path, path: Path, labels: list[str], per_label: int = 4
     contact_sheet(items, path, cols=2 * per_label if len(labels) > 12 else per_label, cell=128)
 
 
+TOP_STYLES = ("cavern", "colonial", "darkoak", "fortress", "warped", "sandstone", "medievaldarkoak", "truedwarven")
+
+
+def top_sheet(samples: Path, path: Path, styles: tuple[str, ...] = TOP_STYLES, rows: int = 2) -> bool:
+    """The README's picture: ``rows`` raw samples of each of ``styles`` (one column per style);
+    ``False`` (nothing written) when the samples lack a style."""
+    from mcgen.files import iter_structures
+    from mcgen.render import contact_sheet
+
+    by = {st: [g for _, g in iter_structures(samples) if g.meta.get("label") == st][:rows] for st in styles}
+    if any(len(v) < rows for v in by.values()):
+        return False
+    contact_sheet([(st, by[st][r]) for r in range(rows) for st in styles], path, cols=len(styles), cell=128)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--name", required=True)
@@ -131,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     pic = ROOT / "docs" / "models" / f"{a.name}.png"
     style_sheet(samples, pic, ck.label_names)
     doc["sheet"] = f"docs/models/{pic.name}"
+    top = ROOT / "docs" / "models" / f"{a.name}_top.png"
+    doc["top_sheet"] = f"docs/models/{top.name}" if top_sheet(samples, top) else None
     doc["date"] = utc_now()
     out = write_result(doc, f"shipped_{a.name}")
     r = doc["report"]
