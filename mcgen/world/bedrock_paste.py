@@ -163,13 +163,7 @@ def restore_bedrock(world: Path, backup: Backup) -> list[str]:
 def surface_y_bedrock(world: Path, x0: int, z0: int, x1: int, z1: int) -> int | None:
     """:func:`mcgen.world.surface_y` for a Bedrock save (read from a temporary copy)."""
     with readable_copy(world) as copy:
-        level = lv.open_level(copy)
-        try:
-            min_y, _ = lv.height_range(level)
-            top = int(lv.surface_heights(level, lv.translator_for(level), x0, z0, x1, z1).max())
-        finally:
-            level.close()
-    return top if top >= min_y else None
+        return lv.surface_top(copy, x0, z0, x1, z1)
 
 
 __all__ = ["STAGING", "paste_bedrock", "readable_copy", "restore_bedrock", "stage", "surface_y_bedrock"]

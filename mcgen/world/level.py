@@ -302,3 +302,16 @@ def save_level(level, hook: ProgressHook | None = None) -> None:
             hook("save", done, total)
 
     level.save(progress_callback=progress)
+
+
+def surface_top(path: Path, x0: int, z0: int, x1: int, z1: int) -> int | None:
+    """The highest solid y in the columns x0..x1, z0..z1 of the save at ``path`` (opened and closed
+    here; pass a copy, since opening may write), or ``None`` when they hold no block."""
+    level = open_level(path)
+    try:
+        min_y, _ = height_range(level)
+        top = int(surface_heights(level, translator_for(level), x0, z0, x1, z1).max())
+    finally:
+        level.close()
+    return top if top >= min_y else None
+

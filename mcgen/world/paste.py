@@ -213,13 +213,7 @@ def surface_y(world_path: str | os.PathLike, x0: int, z0: int, x1: int, z1: int)
     with tempfile.TemporaryDirectory(prefix="mcgen-read-") as tmp:
         staging = Path(tmp) / "w"
         _stage(world, staging, _regions_of(world, chunks))
-        level = lv.open_level(staging)
-        try:
-            min_y, _ = lv.height_range(level)
-            top = int(lv.surface_heights(level, lv.translator_for(level), x0, z0, x1, z1).max())
-        finally:
-            level.close()
-    return top if top >= min_y else None
+        return lv.surface_top(staging, x0, z0, x1, z1)
 
 
 __all__ = ["PasteReport", "PlacedBox", "Placement", "paste", "surface_y"]
