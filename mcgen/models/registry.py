@@ -112,29 +112,31 @@ MODELS: dict[str, ShippedModel] = {
     "minecolonies": ShippedModel(
         name="minecolonies",
         file="minecolonies.pt",
-        sha256="c7da9bff8c0d749460a298d5d6220d1f9c670902b43ea0685644c7305941c167",
+        sha256="e8868ba48bb22be8fa4e4c4c833986f898e2ba89fceac993ca983fb2edfb0856",
         grid=16,
         labels=("acacia", "ancientathens", "birch", "caledonia", "cavern", "colonial", "darkoak", "fortress", "incan",
                 "jungle", "lostcity", "medievalbirch", "medievaldarkoak", "medievaloak", "medievalspruce", "nordic",
                 "original", "pagoda", "sandstone", "shire", "spacewars", "truedwarven", "warped"),
-        parameters=3703371,
+        parameters=3517459,
         objective="masked",
-        command=("mcgen train --data mc16 --model-size tiny --objective masked --mask-schedule cosine --head "
-                 "voxel_occupancy --head-width 16 --patch-size 4 --embed-dim 10 --max-steps 2300 --batch-size 32 "
-                 "--lr 2e-3 --ema-decay 0.999 --seed 0 --device cpu --threads 2 (2,300 steps in 4,173 s on 2 CPU "
-                 "cores), then mcgen models pack (EMA weights, float16)"),
-        commit="6351eea",
+        command=("a latent model: mcgen tokenizer train --data mc16 --out tok --patch 4 --codes 4k --width 24 "
+                 "--max-steps 2500 --batch-size 16 --lr 2e-3 --seed 0 --threads 2 (1401 s), then mcgen train "
+                 "--data mc16 --tokenizer tok/tokenizer.pt --model-size tiny --objective masked --mask-schedule cosine "
+                 "--batch-size 32 --lr 1e-3 --ema-decay 0.999 --max-steps 6000 --seed 0 --device cpu --threads 2 "
+                 "(1109 s; both on 2 CPU cores), then mcgen models pack (EMA weights and tokenizer, float16)"),
+        commit="7c9d117",
         data=("the MineColonies blueprints (ldtteam/minecolonies c2aea08, 8,212 files in 23 styles): "
               "mcgen dataset import minecolonies -o mc16 --size 16 --fit skip --label-from style --split-by series "
               "--held-out 0.1 --vocab auto:256; trained on the 3,313 builds of the training split, the 427 of the "
               "held-out series left out"),
         licence="GPL-3.0",
-        quality={"plausible": 0.262, "fid": 3.776, "hist_tv": 0.197, "unsupported": 0.089, "precision": 0.746,
-                 "empty": 0.0, "near_copies": 0.0},
+        quality={"plausible": 0.848, "fid": 4.636, "hist_tv": 0.217, "unsupported": 0.003, "precision": 0.816, "empty": 0.0, "near_copies": 0.0},
         note=("raw samples (--cleanup none), 256 over every style, against the held-out series; real-vs-real "
-              "baseline: plausible 0.836, FID 0.928, hist TV 0.106 (benchmarks/results/shipped_minecolonies.json). "
-              "The weights follow their GPL-3.0 training data; the builders of each style are credited in "
-              "minecolonies.LICENSE.md beside the file"),
+              "baseline: plausible 0.836, FID 0.928, hist TV "
+              "0.106 (benchmarks/results/shipped_minecolonies.json). A latent model: the DiT "
+              "generates a voxel tokenizer's codes (one per 4^3 patch), the tokenizer draws the blocks "
+              "(docs/STUDIES.md). The weights follow their GPL-3.0 training data; the builders of each style are "
+              "credited in minecolonies.LICENSE.md beside the file"),
     ),
     "minecolonies-voxel": ShippedModel(
         name="minecolonies-voxel",
