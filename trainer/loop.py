@@ -152,7 +152,8 @@ class TrainRun:
             tcfg = TokenizerConfig.from_dict(self.tokenizer["config"])
             g = tcfg.latent_grid
             return ModelConfig(preset=c.model_size, grid_size=g, patch_size=c.patch_size or (1 if g <= 4 else 2),
-                               hidden_size=c.hidden_size, depth=c.depth, num_heads=c.num_heads, encoding="learned", embed_dim=c.embed_dim or LATENT_EMBED_DIM,
+                               hidden_size=c.hidden_size, depth=c.depth, num_heads=c.num_heads, encoding="learned",
+                               embed_dim=c.embed_dim or LATENT_EMBED_DIM,
                                vocab_size=tcfg.num_codes, num_labels=len(self.data.label_names),
                                **self.objective.model_options())
         return ModelConfig(preset=c.model_size, grid_size=self.data.grid_size, patch_size=c.patch_size,
