@@ -25,15 +25,13 @@ from torch.nn.parallel import DistributedDataParallel
 
 from mcgen.errors import CheckpointError, ConfigError, McgenError
 from mcgen.ml.checkpoint import load_checkpoint
-from mcgen.ml.config import LATENT_EMBED_DIM, ModelConfig, TokenizerConfig
-from mcgen.ml.latent import LatentObjective
+from mcgen.ml.config import ModelConfig
 from mcgen.ml.network import build_model, count_parameters
 from mcgen.ml.objectives import make_objective, objective_config
-from mcgen.ml.tokenizer import VoxelTokenizer, load_tokenizer
-from trainer import dist, finetune
+from trainer import dist, finetune, latent
 from trainer.augment import Augmenter
 from trainer.config import TrainConfig, write_effective_config
-from trainer.data import BatchOrder, load_dataset, remap, shard, step_seed
+from trainer.data import BatchOrder, load_dataset, shard, step_seed
 from trainer.ema import EMA
 from trainer.logs import RunLog
 from trainer.outputs import Outputs
@@ -101,7 +99,8 @@ class TrainRun:
         self.init = finetune.load_init(cfg) if cfg.init_from and self.ckpt is None else None
         self.data = finetune.fit_data(data, self.init, self.ckpt).to(device)
         self.init_from = self.init.record(self.data) if self.init else finetune.recorded(self.ckpt)
-        self.tokenizer = self._tokenizer_section()
+        self.tokenizer, self.data = latent.tokenizer_section(cfg, self.ckpt, self.init.checkpoint if self.init else None,
+                                                             self.data)
         self.order = BatchOrder(len(self.data), cfg.batch_size, cfg.seed)
         self.total = cfg.max_steps or cfg.epochs * self.order.steps_per_epoch
         self._build_model()
@@ -112,33 +111,6 @@ class TrainRun:
                           resume_step=self.step if self.ckpt else None) if info.is_main else None
 
     # --- set-up ---------------------------------------------------------------------------
-    def _tokenizer_section(self) -> dict | None:
-        """A latent run's tokenizer (its checkpoint section): the resumed or fine-tuned model's, or
-        ``--tokenizer``'s file, whose vocabulary must hold the dataset's (the data is renumbered into it)."""
-        if self.ckpt is not None or self.init is not None:
-            ck = self.ckpt or self.init.checkpoint
-            if self.cfg.tokenizer and self.ckpt is None:
-                raise ConfigError("--init-from takes the model's tokenizer with it; drop --tokenizer")
-            if ck.tokenizer is not None and self.ckpt is not None:
-                self._fit_tokenizer(ck.tokenizer["config"]["grid_size"], ck.vocabulary, ck.path)
-            return ck.tokenizer
-        if not self.cfg.tokenizer:
-            return None
-        tf = load_tokenizer(self.cfg.tokenizer)
-        self._fit_tokenizer(tf.cfg.grid_size, tf.vocabulary, self.cfg.tokenizer)
-        return tf.embedded()
-
-    def _fit_tokenizer(self, grid: int, vocabulary: list[str], where: str) -> None:
-        """Renumber the data into a tokenizer's vocabulary, which must hold all of it."""
-        if grid != self.data.grid_size:
-            raise ConfigError(f"the tokenizer encodes {grid}^3 grids, the dataset has {self.data.grid_size}^3",
-                              path=where)
-        missing = sorted(set(self.data.vocabulary) - set(vocabulary))
-        if missing:
-            raise ConfigError(f"the tokenizer was trained on another vocabulary: {len(missing)} of this dataset's "
-                              f"block states are not in it (e.g. {missing[0]})", path=where)
-        self.data = remap(self.data, vocabulary, self.data.label_names)
-
     def _model_config(self) -> ModelConfig:
         if self.ckpt is not None:
             if self.ckpt.vocabulary != self.data.vocabulary or self.ckpt.label_names != self.data.label_names:
@@ -148,14 +120,8 @@ class TrainRun:
         if self.init is not None:
             return finetune.model_config(self.init, self.data)
         c = self.cfg
-        if self.tokenizer is not None:  # the DiT over the latent grid: one code per position, learned code table
-            tcfg = TokenizerConfig.from_dict(self.tokenizer["config"])
-            g = tcfg.latent_grid
-            return ModelConfig(preset=c.model_size, grid_size=g, patch_size=c.patch_size or (1 if g <= 4 else 2),
-                               hidden_size=c.hidden_size, depth=c.depth, num_heads=c.num_heads, encoding="learned",
-                               embed_dim=c.embed_dim or LATENT_EMBED_DIM,
-                               vocab_size=tcfg.num_codes, num_labels=len(self.data.label_names),
-                               **self.objective.model_options())
+        if self.tokenizer is not None:
+            return latent.model_config(c, self.tokenizer, len(self.data.label_names), self.objective)
         return ModelConfig(preset=c.model_size, grid_size=self.data.grid_size, patch_size=c.patch_size,
                            hidden_size=c.hidden_size, depth=c.depth, num_heads=c.num_heads, head=c.head,
                            head_width=c.head_width, head_blocks=c.head_blocks, embed_dim=c.embed_dim,
@@ -180,9 +146,7 @@ class TrainRun:
         self.diffusion_cfg = self._objective_config()
         self.objective = make_objective(self.diffusion_cfg)
         if self.tokenizer is not None:
-            tok = VoxelTokenizer(TokenizerConfig.from_dict(self.tokenizer["config"]))
-            tok.load_state_dict(self.tokenizer["weights"])
-            self.objective = LatentObjective(self.objective, tok.to(self.device))
+            self.objective = latent.wrap(self.objective, self.tokenizer, self.device)
         self.model_cfg = self._model_config()
         seed_everything(cfg.seed)  # same initial weights on every rank
         self.model = build_model(self.model_cfg).to(self.device)
