@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", default="cpu")
     p.add_argument("--work", type=Path, default=Path("/tmp/mc"))
     p.add_argument("--data", type=Path, default=None, help="the imported corpus (default WORK/data16)")
-    p.add_argument("--variants", default="voxel,latent-p4-13k,latent-p2-4k")
+    p.add_argument("--variants", default="voxel,latent-p4-13k,latent-p2-1k")
     p.add_argument("--budget-min", type=float, default=15.0, help="wall minutes per variant, tokenizer included")
     p.add_argument("--tok-steps", type=int, default=900)
     p.add_argument("--temperatures", default="1", help="comma-separated sampler temperatures to evaluate")

@@ -28,16 +28,21 @@ def tokenizer_section(cfg: TrainConfig, ckpt: Checkpoint | None, init: Checkpoin
         if cfg.tokenizer and ckpt is None:
             raise ConfigError("--init-from takes the model's tokenizer with it; drop --tokenizer")
         if ck.tokenizer is not None and ckpt is not None:
-            data = _fit(data, ck.tokenizer["config"]["grid_size"], ck.vocabulary, ck.path)
+            data = fit_to_tokenizer(data, ck.tokenizer["config"]["grid_size"], ck.vocabulary, ck.path)
         return ck.tokenizer, data
     if not cfg.tokenizer:
         return None, data
     tf = load_tokenizer(cfg.tokenizer)
-    return tf.embedded(), _fit(data, tf.cfg.grid_size, tf.vocabulary, cfg.tokenizer)
+    return tf.embedded(), fit_to_tokenizer(data, tf.cfg.grid_size, tf.vocabulary, cfg.tokenizer)
 
 
-def _fit(data: TrainData, grid: int, vocabulary: list[str], where: str) -> TrainData:
-    """The data renumbered into a tokenizer's vocabulary, which must hold all of it."""
+def fit_to_tokenizer(data: TrainData, grid: int, vocabulary: list[str], where: str) -> TrainData:
+    """The data renumbered into a tokenizer's vocabulary, which must hold all of it (training a
+    latent model, ``mcgen tokenizer eval``).
+
+    Raises:
+        ConfigError: another grid size, or block states the tokenizer lacks.
+    """
     if grid != data.grid_size:
         raise ConfigError(f"the tokenizer encodes {grid}^3 grids, the dataset has {data.grid_size}^3", path=where)
     missing = sorted(set(data.vocabulary) - set(vocabulary))

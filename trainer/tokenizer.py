@@ -20,7 +20,7 @@ import torch
 from mcgen.errors import CheckpointError, ConfigError
 from mcgen.ml.config import FSQ_PRESETS, TokenizerConfig
 from mcgen.ml.tokenizer import (
-    TokenizerFile, VoxelTokenizer, class_weights, load_tokenizer, reconstruction_loss, save_tokenizer,
+    TokenizerFile, VoxelTokenizer, class_weights, load_tokenizer, patch_cells, reconstruction_loss, save_tokenizer,
 )
 from trainer.augment import Augmenter
 from trainer.data import BatchOrder, TrainData, load_dataset, step_seed
@@ -71,9 +71,7 @@ def lr_at(step: int, cfg: TokenizerTrainConfig) -> float:
 def loss_weights(data: TrainData, patch: int) -> tuple[torch.Tensor, float]:
     """Block-loss class weights and the occupancy term's solid up-weighting, from the training grids."""
     counts = torch.bincount(data.blocks.long().flatten(), minlength=len(data.vocabulary))
-    b, g = data.blocks.shape[0], data.grid_size
-    n = g // patch
-    occupied = (data.blocks > 0).view(b, n, patch, n, patch, n, patch).any(6).any(4).any(2)  # (B, n, n, n)
+    occupied = patch_cells(data.blocks > 0, patch).any(-1)  # (B, n, n, n)
     live = int(occupied.sum()) * patch**3
     solid = int(counts[1:].sum())
     return class_weights(counts), math.sqrt(max(live - solid, 1) / max(solid, 1))

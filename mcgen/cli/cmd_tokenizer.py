@@ -8,7 +8,6 @@ from pathlib import Path
 import typer
 
 from mcgen.cli.common import out, say
-from mcgen.errors import ConfigError
 
 tokenizer_app = typer.Typer(help="The voxel tokenizer a latent model generates codes for: train it, measure it.",
                             no_args_is_help=True)
@@ -61,14 +60,7 @@ def eval_cmd(
     if threads:
         torch.set_num_threads(threads)
     vocab, tok = _load_any(tokenizer)
-    ds, remap = load_split(data, split)
-    missing = sorted(set(ds.vocabulary) - set(vocab))
-    if missing:
-        raise ConfigError(f"the tokenizer was trained on another vocabulary: {len(missing)} of this dataset's block "
-                          f"states are not in it (e.g. {missing[0]})", path=tokenizer)
-    ds = remap(ds, vocab, ds.label_names)
-    if ds.grid_size != tok.cfg.grid_size:
-        raise ConfigError(f"the tokenizer encodes {tok.cfg.grid_size}^3 grids, the dataset has {ds.grid_size}^3")
+    ds = load_split(data, split, tok.cfg.grid_size, vocab, tokenizer)
     blocks = ds.blocks[:limit] if limit else ds.blocks
     labels = [ds.label_names[i] for i in ds.labels[:len(blocks)].tolist()] if ds.labels is not None \
         else [None] * len(blocks)

@@ -119,12 +119,14 @@ def tokenizer_run(*, progress: bool = True, **settings) -> dict:
     return train_tokenizer(TokenizerTrainConfig(**settings), progress=progress)
 
 
-def load_split(root: Path, split: str):
+def load_split(root: Path, split: str, grid: int, vocabulary: list[str], where: Path):
     """A dataset's grids of one split (``train``, ``held_out`` or ``all``) in memory, as training reads
-    them (:func:`trainer.data.load_dataset`), with :func:`trainer.data.remap` to renumber them."""
-    from trainer.data import load_dataset, remap  # noqa: PLC0415
+    them (:func:`trainer.data.load_dataset`), renumbered into a tokenizer's ``vocabulary`` as a latent
+    run's are (:func:`trainer.latent.fit_to_tokenizer`; ``where`` names the tokenizer in errors)."""
+    from trainer.data import load_dataset  # noqa: PLC0415
+    from trainer.latent import fit_to_tokenizer  # noqa: PLC0415
 
-    return load_dataset(root, split=split), remap
+    return fit_to_tokenizer(load_dataset(root, split=split), grid, vocabulary, str(where))
 
 
 def _s(p: Path | None) -> str | None:

@@ -24,7 +24,7 @@ import torch
 from mcgen.errors import ConfigError
 from mcgen.ml.denoise import unwrap
 from mcgen.ml.objectives.base import Objective
-from mcgen.ml.tokenizer import VoxelTokenizer
+from mcgen.ml.tokenizer import VoxelTokenizer, patch_cells
 
 
 class LatentObjective:
@@ -77,10 +77,7 @@ class LatentObjective:
         """(n, G, G, G) given blocks (-1 = free) -> (n, n_l, n_l, n_l) held codes (-1 = generate):
         a code is held where every voxel of its patch is given."""
         tok = self._tok(known.device)
-        p, g = tok.cfg.patch, tok.cfg.grid_size
-        n = g // p
-        b = known.shape[0]
-        full = (known >= 0).view(b, n, p, n, p, n, p).all(6).all(4).all(2)  # (b, n, n, n)
+        full = patch_cells(known >= 0, tok.cfg.patch).all(-1)  # (n, n_l, n_l, n_l)
         codes = tok.encode(known.clamp_min(0))
         return torch.where(full, codes, torch.full_like(codes, -1))
 

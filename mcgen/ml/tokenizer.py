@@ -49,6 +49,15 @@ FORMAT_VERSION = 1
 EMPTY_OCC_LOGIT = -30.0  # occupancy logit of every voxel of an empty-coded patch (certainly air)
 
 
+def patch_cells(x: torch.Tensor, patch: int) -> torch.Tensor:
+    """(B, G, G, G) -> (B, n, n, n, p^3): each patch's voxels on the last axis, n = G / p (the one
+    place the patch layout is spelled out: encoding, empty-patch masks, held patches)."""
+    b, g = x.shape[0], x.shape[1]
+    n = g // patch
+    x = x.reshape(b, n, patch, n, patch, n, patch).permute(0, 1, 3, 5, 2, 4, 6)  # (B, n, n, n, p, p, p)
+    return x.reshape(b, n, n, n, patch**3)
+
+
 class FSQ(nn.Module):
     """Finite scalar quantisation over ``len(levels)`` channels (module docstring)."""
 
@@ -134,18 +143,12 @@ class VoxelTokenizer(nn.Module):
         self.out = nn.Conv3d(w, 1 + cfg.vocab_size, 1)
 
     # --- encoding -----------------------------------------------------------------------------
-    def _patches(self, blocks: torch.Tensor) -> tuple[torch.Tensor, int]:
-        """(B, G, G, G) blocks -> (B * n^3, p, p, p) patches, n = latent edge."""
-        b, g, p = blocks.shape[0], self.cfg.grid_size, self.cfg.patch
-        n = g // p
-        x = blocks.view(b, n, p, n, p, n, p).permute(0, 1, 3, 5, 2, 4, 6)  # (B, n, n, n, p, p, p)
-        return x.reshape(b * n**3, p, p, p), n
-
     def encode_latent(self, blocks: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, G, G, G) block indices -> quantised latents (B, D, n, n, n) and the occupied-patch mask (B, n, n, n)."""
         self._check_blocks(blocks)
-        b = blocks.shape[0]
-        patches, n = self._patches(blocks.long())
+        b, p = blocks.shape[0], self.cfg.patch
+        n = self.cfg.latent_grid
+        patches = patch_cells(blocks.long(), p).reshape(b * n**3, p, p, p)  # (B n^3, p, p, p)
         occupied = (patches > 0).flatten(1).any(1)  # (B n^3,)
         h = self.embed(patches).permute(0, 4, 1, 2, 3)  # (B n^3, e, p, p, p)
         h = self.enc_conv(h).flatten(1)  # (B n^3, w p^3)
